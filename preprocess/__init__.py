@@ -1,0 +1,1 @@
+"""Data preparation: crawl OpenReview, parse PDFs, normalise reviews, build LLaMA-Factory datasets."""

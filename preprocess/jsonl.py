@@ -1,0 +1,85 @@
+"""JSONL and JSON I/O shared by every step: atomic writes, and reads that name the bad file and line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger(__name__)
+
+
+class BadLine(ValueError):
+    """A JSONL line that cannot be decoded; `where` is `file:line`."""
+
+    def __init__(self, path: Path, lineno: int, reason: str):
+        self.where = f"{path}:{lineno}"
+        super().__init__(f"{self.where}: {reason}")
+
+
+@contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+    """Write to a temp file beside `path`, then rename over it: readers never see half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: str | os.PathLike, rows: Iterable[dict[str, Any]]) -> int:
+    """Atomically write `rows` as JSONL (UTF-8, no ASCII escaping); returns the row count."""
+    count = 0
+    with atomic_open(path) as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> None:
+    """Atomically write `obj` as indented JSON with a trailing newline."""
+    with atomic_open(path) as handle:
+        handle.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def iter_jsonl(path: str | os.PathLike, errors: list[BadLine] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield each JSON object of a JSONL file.
+
+    A bad line (invalid UTF-8, invalid JSON, not an object) raises `BadLine` naming file and line,
+    unless `errors` is given: then it is logged, appended there, and skipped.
+    """
+    path = Path(path)
+    with open(path, "rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw.decode("utf-8"))
+                if not isinstance(obj, dict):
+                    raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+            except (UnicodeDecodeError, ValueError) as exc:
+                bad = BadLine(path, lineno, str(exc))
+                if errors is None:
+                    raise bad from exc
+                log.warning("skipping %s", bad)
+                errors.append(bad)
+                continue
+            yield obj
+
+
+def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:
+    """All objects of a JSONL file; the first bad line raises `BadLine`."""
+    return list(iter_jsonl(path))

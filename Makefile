@@ -1,0 +1,77 @@
+# Fine-tune LLMs that write peer reviews. Run every target from the repo root; `make help` lists them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+RECIPE ?= tiny
+ARGS ?=
+NPROC ?= 1
+RESUME ?= 0
+DATA ?=
+RAW ?= data/sample
+NAME ?= sample
+TOKENIZER ?= models/tiny
+CUTOFF ?= 1024
+VENUE ?=
+SAVES_DIR ?= saves
+export NPROC RESUME SAVES_DIR
+# Setup is redone only when requirements.txt changes: the stamp is named after its hash.
+STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
+DATA_ARG := $(if $(DATA),DATA=$(DATA))
+
+.PHONY: help setup sample data tiny-model train export predict eval webui api crawl test quality demo
+
+help: ## list targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## create .venv and install the pinned stack (quick when already done)
+
+$(STAMP): requirements.txt
+	@test -n "$(PYTHON)" || { echo "error: python3.11 not found"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --progress-bar off -r requirements.txt
+	rm -f $(VENV)/.stamp-* && touch $@
+
+sample: setup ## re-render the bundled synthetic sample (data/sample/) from data/sample_source/
+	$(PY) -m preprocess.make_sample --source data/sample_source --out data/sample
+
+tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + tokenizer under models/tiny/
+
+models/tiny/config.json:
+	$(PY) -m recipes.tiny_model --sample data/sample --out models/tiny
+
+data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW -> data/NAME_{train,test}.jsonl, registered
+	$(PY) -m preprocess.build --raw $(RAW) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF)
+
+train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [RESUME=1] -> saves/RECIPE/
+	$(PY) -m recipes.run train $(RECIPE) $(ARGS)
+
+export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
+	$(PY) -m recipes.run export $(RECIPE) $(ARGS)
+
+predict: setup ## batch predict the test split [DATA=<dataset>] -> saves/RECIPE/predict/
+	$(PY) -m recipes.run predict $(RECIPE) $(DATA_ARG) $(ARGS)
+
+eval: setup ## score predictions against the human reviews -> saves/RECIPE/eval/
+	$(PY) -m recipes.run eval $(RECIPE) $(DATA_ARG) $(ARGS)
+
+webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (datasets from data/)
+	$(PY) -m recipes.run webui $(RECIPE)
+
+api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000)
+	$(PY) -m recipes.run api $(RECIPE) $(ARGS)
+
+crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venue>/
+	$(PY) -m preprocess.crawl --venue "$(VENUE)" --out data/crawl $(ARGS)
+
+test: setup ## run the test suite (CPU; GPU tests are skipped)
+	$(PY) -m pytest
+
+quality: setup ## lint with ruff
+	$(PY) -m ruff check .
+
+demo: setup ## the main job on the bundled sample: tiny model -> data -> train -> export -> predict -> eval
+	$(MAKE) --no-print-directory tiny-model data train export predict eval RECIPE=tiny
+	@echo "demo done: adapter saves/tiny/, merged model saves/tiny/merged/,"
+	@echo "  predictions saves/tiny/predict/generated_predictions.jsonl, report saves/tiny/eval/report.md"

@@ -1,0 +1,1 @@
+"""Recipes (YAML) and the thin Python that runs their lifecycle: train, export, predict, serve."""

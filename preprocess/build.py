@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from preprocess import prompts
 from preprocess.budget import Tokenizer, fit_sections, load_tokenizer
+from preprocess.crawl_pdf import pdf_filename
 from preprocess.jsonl import BadLine, iter_jsonl, write_json, write_jsonl
 from preprocess.layout import paper_text, review_text
 from preprocess.normalize import NoteError, normalize_note
@@ -37,11 +38,11 @@ def load_sections(venue_dir: Path, forum: str, parsed_dir: Path | None) -> list[
     """Body sections for a paper: a parsed JSON if given, else parse the crawled PDF now."""
     from preprocess.parse_pdf import parse_pdf  # imported late: heavy, and only needed here
 
-    parsed = parsed_dir / f"{forum}.json" if parsed_dir else None
+    pdf = venue_dir / "pdfs" / pdf_filename(forum)  # the crawler's name: a hostile id cannot leave the folder
+    parsed = parsed_dir / f"{pdf.stem}.json" if parsed_dir else None
     if parsed and parsed.exists():
         record = json.loads(parsed.read_text(encoding="utf-8"))
     else:
-        pdf = venue_dir / "pdfs" / f"{forum}.pdf"
         if not pdf.exists():
             raise FileNotFoundError(f"no parsed text and no PDF for {forum} ({pdf})")
         record = parse_pdf(pdf)

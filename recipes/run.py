@@ -117,7 +117,8 @@ def export(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
         raise RecipeError(f"no adapter in {adapter}: run `make train RECIPE={name}` first")
     config = {k: recipe[k] for k in MODEL_KEYS if k in recipe and k != "cutoff_len"}
     config.update(adapter_name_or_path=str(adapter), finetuning_type="lora",
-                  export_dir=str(adapter / "merged"), export_size=5, export_legacy_format=False, **overrides)
+                  export_dir=str(adapter / "merged"), export_size=5, export_legacy_format=False)
+    config.update(overrides)
     return cli("export", str(write_config(adapter / "export.yaml", config)))
 
 
@@ -128,8 +129,8 @@ def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int
                   dataset_dir=recipe.get("dataset_dir", "data"), output_dir=str(SAVES / name / "predict"),
                   overwrite_output_dir=True, per_device_eval_batch_size=recipe.get("per_device_eval_batch_size", 1),
                   max_new_tokens=recipe.get("max_new_tokens", 512), do_sample=False, report_to="none",
-                  preprocessing_num_workers=recipe.get("preprocessing_num_workers", 1), overwrite_cache=True,
-                  **overrides)
+                  preprocessing_num_workers=recipe.get("preprocessing_num_workers", 1), overwrite_cache=True)
+    config.update(overrides)
     if "DATA" in config:
         config["eval_dataset"] = config.pop("DATA")
     return cli("train", str(write_config(SAVES / name / "predict.yaml", config)))

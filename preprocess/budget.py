@@ -12,8 +12,12 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from preprocess import prompts
 from preprocess.layout import paper_text
 from preprocess.record import Paper, Section
+
+TEMPLATE_MARGIN = 32  # chat-template tokens around instruction, paper and review ([INST], BOS, EOS, ...)
+MIN_PAPER_TOKENS = 64  # a budget below this would teach reviewing a title alone
 
 _CONCLUSION = re.compile(r"conclusion|concluding|discussion|summary", re.IGNORECASE)
 
@@ -86,3 +90,23 @@ def fit_sections(paper: Paper, tok: Tokenizer, budget: int,
             used = count(paper_text(paper, body))
     body = [s for s in body if s.text.strip()]
     return body, count(paper_text(paper, body))
+
+
+def default_review_tokens(cutoff: int) -> int:
+    """Tokens kept free for the review when none is given: a third of the context."""
+    return cutoff // 3
+
+
+def paper_budget(tok: Tokenizer, cutoff: int, review_tokens: int) -> int:
+    """Tokens the laid-out paper may use: the context less instruction, template and the review reserve.
+
+    The reserve is fixed (not the target review's length) so a paper gets the same prompt in training
+    and at review time.
+    """
+    return cutoff - tok.count(prompts.REVIEW_INSTRUCTION) - TEMPLATE_MARGIN - review_tokens
+
+
+def fit_paper(paper: Paper, tok: Tokenizer, cutoff: int, review_tokens: int) -> tuple[str, int]:
+    """The model input for `paper` (laid out, fitted to its budget) and its token count."""
+    sections, used = fit_sections(paper, tok, paper_budget(tok, cutoff, review_tokens))
+    return paper_text(paper, sections), used

@@ -21,7 +21,14 @@ from typing import Any
 from tqdm import tqdm
 
 from preprocess import prompts
-from preprocess.budget import Tokenizer, fit_sections, load_tokenizer
+from preprocess.budget import (
+    MIN_PAPER_TOKENS,
+    Tokenizer,
+    default_review_tokens,
+    fit_paper,
+    load_tokenizer,
+    paper_budget,
+)
 from preprocess.crawl_pdf import pdf_filename
 from preprocess.jsonl import BadLine, iter_jsonl, write_json, write_jsonl
 from preprocess.layout import paper_text, review_text
@@ -30,8 +37,6 @@ from preprocess.record import Paper, Section
 from preprocess.register import dataset_entry, register
 
 log = logging.getLogger("preprocess.build")
-TEMPLATE_MARGIN = 32  # chat-template tokens around instruction, paper and review ([INST], BOS, EOS, ...)
-MIN_PAPER_TOKENS = 64  # below this a sample would teach reviewing a title: skip it
 
 
 def load_sections(venue_dir: Path, forum: str, parsed_dir: Path | None) -> list[Section]:
@@ -82,21 +87,20 @@ def split_forums(forums: list[str], test_size: float, seed: int) -> set[str]:
     return set(ordered[:n_test])
 
 
-def paper_rows(paper: Paper, tok: Tokenizer, cutoff: int, skipped: list[dict]) -> tuple[list, list, int]:
+def paper_rows(paper: Paper, tok: Tokenizer, cutoff: int, review_tokens: int,
+               skipped: list[dict]) -> tuple[list, list, int]:
     """Alpaca rows (one per review) and their reference records; also the paper's untrimmed length."""
     rows, refs = [], []
-    instruction_tokens = tok.count(prompts.REVIEW_INSTRUCTION)
     full_len = tok.count(paper_text(paper))
+    paper_input, _ = fit_paper(paper, tok, cutoff, review_tokens)
     human = [{"id": r.id, "rating": r.rating, "confidence": r.confidence, "text": review_text(r)}
              for r in paper.reviews]
     for review, ref in zip(paper.reviews, human, strict=True):
-        budget = cutoff - instruction_tokens - tok.count(ref["text"]) - TEMPLATE_MARGIN
-        if budget < MIN_PAPER_TOKENS:
-            skipped.append({"item": review.id, "reason": f"review leaves {budget} tokens for the paper"})
+        if (n := tok.count(ref["text"])) > review_tokens:
+            skipped.append({"item": review.id, "reason": f"review has {n} tokens, over its reserve of {review_tokens}"})
             continue
-        sections, _ = fit_sections(paper, tok, budget)
-        rows.append({"instruction": prompts.REVIEW_INSTRUCTION, "input": paper_text(paper, sections),
-                     "output": ref["text"], "system": ""})
+        rows.append({"instruction": prompts.REVIEW_INSTRUCTION, "input": paper_input, "output": ref["text"],
+                     "system": ""})
         refs.append({"forum": paper.forum, "venue": paper.venue, "year": paper.year, "title": paper.title,
                      "decision": paper.decision, "rating_scale": list(review.rating_scale),
                      "target_review_id": review.id, "reviews": human})
@@ -112,7 +116,7 @@ def _git_commit() -> str:
 
 
 def build(raw: Path, out: Path, name: str, tokenizer: str, cutoff: int, seed: int = 42,
-          test_size: float = 0.2, parsed: Path | None = None) -> dict[str, Any]:
+          test_size: float = 0.2, parsed: Path | None = None, review_tokens: int | None = None) -> dict[str, Any]:
     """Run the whole build; returns the meta record (also written to `<out>/<name>.meta.json`)."""
     funnel: Counter = Counter()
     skipped: list[dict] = []
@@ -129,12 +133,16 @@ def build(raw: Path, out: Path, name: str, tokenizer: str, cutoff: int, seed: in
             kept.append(paper)
     funnel["papers kept"] = len(kept)
     tok = load_tokenizer(tokenizer)
+    review_tokens = review_tokens or default_review_tokens(cutoff)
+    if paper_budget(tok, cutoff, review_tokens) < MIN_PAPER_TOKENS:
+        raise ValueError(f"cutoff {cutoff} leaves under {MIN_PAPER_TOKENS} tokens for the paper "
+                         f"after a {review_tokens}-token review reserve")
     test_forums = split_forums([p.forum for p in kept], test_size, seed)
     split_rows: dict[str, list] = {"train": [], "test": []}
     test_refs: list[dict] = []
     lengths = []
     for paper in sorted(kept, key=lambda p: (p.venue, p.forum)):
-        rows, refs, full_len = paper_rows(paper, tok, cutoff, skipped)
+        rows, refs, full_len = paper_rows(paper, tok, cutoff, review_tokens, skipped)
         lengths.append(full_len)
         split = "test" if paper.forum in test_forums else "train"
         split_rows[split].extend(rows)
@@ -149,7 +157,8 @@ def build(raw: Path, out: Path, name: str, tokenizer: str, cutoff: int, seed: in
     register(out, entries)
     lengths.sort()
     meta = {
-        "args": {"raw": str(raw), "name": name, "tokenizer": tokenizer, "cutoff": cutoff, "seed": seed,
+        "args": {"raw": str(raw), "name": name, "tokenizer": tokenizer, "cutoff": cutoff,
+                 "review_tokens": review_tokens, "seed": seed,
                  "test_size": test_size, "parsed": str(parsed) if parsed else None},
         "git_commit": _git_commit(),
         "funnel": dict(funnel),
@@ -170,12 +179,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--name", default="sample", help="dataset name prefix")
     parser.add_argument("--tokenizer", default="models/tiny", help="the target model's tokenizer")
     parser.add_argument("--cutoff", type=int, default=1024, help="the recipe's cutoff_len")
+    parser.add_argument("--review-tokens", type=int, default=None,
+                        help="tokens reserved for the review (default: a third of --cutoff)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--test-size", type=float, default=0.2)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     meta = build(args.raw, args.out, args.name, args.tokenizer, args.cutoff, args.seed, args.test_size,
-                 args.parsed)
+                 args.parsed, args.review_tokens)
     width = max(len(k) for k in meta["funnel"])
     print("\n".join(f"{k:<{width}}  {v}" for k, v in meta["funnel"].items()))
     print(f"skipped {len(meta['skipped'])} item(s); paper tokens {meta['paper_tokens']}")

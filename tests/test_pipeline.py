@@ -41,10 +41,10 @@ def build_data(ws: Path, name: str, cutoff: int) -> Path:
 
 
 @pytest.fixture(scope="session")
-def ws(tmp_path_factory) -> Path:
-    """A tiny model and the sample's datasets, built once for the session."""
+def ws(tmp_path_factory, tiny_model: Path) -> Path:
+    """The session's tiny model (as ws/tiny) and the sample's datasets built with its tokenizer."""
     root = tmp_path_factory.mktemp("pipeline")
-    run([sys.executable, "-m", "recipes.tiny_model", "--sample", "data/sample", "--out", root / "tiny"])
+    (root / "tiny").symlink_to(tiny_model)
     build_data(root, "data", 1024)
     return root
 

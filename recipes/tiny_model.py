@@ -56,7 +56,8 @@ def train_tokenizer(texts: Iterator[str], vocab_size: int):
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     core.train_from_iterator(texts, trainer=trainer)
     return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="<unk>", bos_token="<s>",
-                                   eos_token="</s>", pad_token="<pad>", model_max_length=1 << 20)
+                                   eos_token="</s>", pad_token="<pad>", model_max_length=1 << 20,
+                                   model_input_names=["input_ids", "attention_mask"])  # Llama takes no token_type_ids
 
 
 def build_tiny_model(sample: Path, out: Path, vocab_size: int = 4096, max_positions: int = 1024,

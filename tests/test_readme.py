@@ -7,7 +7,8 @@ from conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 MAKEFILE = (REPO / "Makefile").read_text(encoding="utf-8")
-PATH_TOKEN = re.compile(r"`([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-/{}<>,]*|[A-Za-z0-9_\-]+\.(?:py|yaml|json|jsonl|md|txt))`")
+# A backticked token with a slash is a repo path (bare names like `notes.jsonl` name files inside outputs).
+PATH_TOKEN = re.compile(r"`([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-/{}<>,]*)`")
 
 
 def _expand(token: str) -> list[str]:

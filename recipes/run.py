@@ -96,7 +96,9 @@ def cli(*args: str, env: dict[str, str] | None = None) -> int:
     exe = Path(sys.executable).with_name("llamafactory-cli")
     cmd = [str(exe if exe.exists() else "llamafactory-cli"), *args]
     print("+", " ".join(cmd), flush=True)
-    return subprocess.call(cmd, env={**os.environ, **(env or {})})
+    # The venv's bin first on PATH: llamafactory-cli launches `torchrun` by name for NPROC > 1.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return subprocess.call(cmd, env={**os.environ, "PATH": path, **(env or {})})
 
 
 def train(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc: int, resume: bool) -> int:

@@ -1,0 +1,1 @@
+"""Evaluation of generated reviews against the human reviews of the test split (`python -m eval`)."""

@@ -1,0 +1,209 @@
+"""Write `metrics.json`, `report.md`, `report.html` and the PNG plots beside them.
+
+The Markdown and HTML reports render the same sections (a table of rows, notes, a plot each) built
+from the metrics dict, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import html
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (backend first)
+
+from preprocess.jsonl import atomic_open, write_json  # noqa: E402
+
+
+@dataclass
+class Section:
+    title: str
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    image: str | None = None
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _bar(path: Path, labels: list[str], series: dict[str, list[float]], ylabel: str, title: str) -> None:
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    width = 0.8 / max(1, len(series))
+    for k, (name, values) in enumerate(series.items()):
+        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
+        ax.bar(xs, values, width=width, label=name)
+    ax.set_xticks(range(len(labels)), [textwrap.fill(label, 16) for label in labels], fontsize=8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    top = max((v for values in series.values() for v in values), default=0)
+    ax.set_ylim(0, top * 1.25 if top > 0 else 1)  # headroom for the legend
+    if len(series) > 1:
+        ax.legend(fontsize=8, loc="upper left", ncols=len(series))
+    fig.tight_layout()
+    with atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format="png", dpi=100)
+    plt.close(fig)
+
+
+def build_sections(metrics: dict[str, Any], out_dir: Path) -> list[Section]:
+    """Sections of the report; draws each section's plot into `out_dir` on the way."""
+    sections = []
+    inputs = metrics["inputs"]
+    sections.append(Section("Inputs", [
+        ("predictions", f"`{inputs['predictions']}`"), ("references", f"`{inputs['references']}`"),
+        ("rows", str(inputs["n_rows"])),
+        ("papers (forums)", "n/a (no sidecar)" if inputs["n_papers"] is None else str(inputs["n_papers"])),
+        ("paper-level rule", inputs["paper_rule"])], notes=list(metrics["notes"])))
+
+    sim = metrics["similarity"]
+    _bar(out_dir / "similarity.png", list(sim), {"score": list(sim.values())}, "score (×100)",
+         "ROUGE / BLEU against the target review")
+    sections.append(Section("ROUGE and BLEU (LLaMA-Factory parity)",
+                            [(k, num(v, 4)) for k, v in sim.items()],
+                            ["Computed exactly as LLaMA-Factory's `predict_*` metrics (jieba + "
+                             "rouge-chinese, character BLEU-4 with NLTK method3 smoothing), per row "
+                             "against its label."],
+                            "similarity.png"))
+
+    st = metrics["structure"]
+    parts = list(st["predictions"]["per_part"])
+    _bar(out_dir / "structure.png", parts,
+         {"predictions": [st["predictions"]["per_part"][p] for p in parts],
+          "labels": [st["labels"]["per_part"][p] for p in parts]}, "share of reviews", "Four-part structure")
+    sections.append(Section("Structure", [
+        ("all four parts (predictions / labels)", f"{pct(st['predictions']['all_four'])} / "
+                                                  f"{pct(st['labels']['all_four'])}"),
+        ("all four, in order", f"{pct(st['predictions']['in_order'])} / {pct(st['labels']['in_order'])}"),
+        *[(part, f"{pct(st['predictions']['per_part'][part])} / {pct(st['labels']['per_part'][part])}")
+          for part in parts]], image="structure.png"))
+
+    if metrics.get("ratings"):
+        r = metrics["ratings"]
+        keys = sorted(set(r["predicted_distribution"]) | set(r["human_distribution"]), key=float)
+        n_pred = sum(r["predicted_distribution"].values()) or 1
+        n_human = sum(r["human_distribution"].values()) or 1
+        _bar(out_dir / "ratings.png", keys,
+             {"predicted (per paper)": [r["predicted_distribution"].get(k, 0) / n_pred for k in keys],
+              "human (per review)": [r["human_distribution"].get(k, 0) / n_human for k in keys]},
+             "share", "Rating distribution")
+        sections.append(Section("Ratings", [
+            ("papers scored / with human ratings", f"{r['n_scored']} / {r['n_papers_with_human_rating']}"),
+            ("rating parsed", pct(r["parsed_share"])), ("off-scale ratings (unparsed)", str(r["off_scale"])),
+            ("MAE vs mean human rating", num(r["mae_vs_mean_human"])),
+            ("exact match with >= 1 human", pct(r["exact_match_any_human"])),
+            ("Spearman vs mean human rating", num(r["spearman_vs_mean_human"], 3)),
+            ("yardstick: human leave-one-out MAE", num(r["human_leave_one_out_mae"])),
+            ("yardstick: constant-median MAE", num(r["baseline_mae_constant_median"])),
+            ("predicted mean ± std", f"{num(r['predicted_mean'])} ± {num(r['predicted_std'])}"),
+            ("human mean ± std", f"{num(r['human_mean'])} ± {num(r['human_std'])}")], image="ratings.png"))
+    if metrics.get("decisions"):
+        d = metrics["decisions"]
+        sections.append(Section("Decisions", [
+            ("papers scored / with known decision", f"{d['n_scored']} / {d['n_papers_known_decision']}"),
+            ("decision parsed", pct(d["parsed_share"])), ("accuracy", pct(d["accuracy"])),
+            ("F1 (accept positive)", num(d["f1_accept"], 3)),
+            ("balanced accuracy", pct(d["balanced_accuracy"])),
+            ("predicted accept share", pct(d["predicted_accept_share"])),
+            ("yardstick: majority class", f"{d['baseline_majority_class']}: "
+                                          f"{pct(d['baseline_majority_accuracy'])}"),
+            ("confusion", ", ".join(f"{k} {v}" for k, v in d["confusion"].items()))]))
+    if metrics.get("hit_rate"):
+        h = metrics["hit_rate"]
+        mh, sh, hh = h["model_vs_human"], h["shuffled_control"], h["human_vs_human"]
+        _bar(out_dir / "hitrate.png", ["model vs human", "shuffled control", "human vs human"],
+             {"pairwise": [mh["pairwise"] or 0, sh["pairwise"] or 0, hh["pairwise"] or 0],
+              "any (other) human": [mh["any_human"] or 0, sh["any_human"] or 0, hh["any_other_human"] or 0]},
+             "hit rate", f"Comment overlap ({h['matcher']} matcher)")
+        rows = [("matcher", h["matcher_detail"]),
+                ("papers scored", f"{h['n_papers_scored']} / {h['n_papers']}"),
+                ("model vs each human (pairwise)", pct(mh["pairwise"])),
+                ("model vs any human", pct(mh["any_human"])),
+                ("human concerns the model raised", pct(mh["human_concerns_raised"])),
+                ("shuffled control: pairwise / any", f"{pct(sh['pairwise'])} / {pct(sh['any_human'])}"),
+                ("human vs human: pairwise / any other",
+                 f"{pct(hh['pairwise'])} / {pct(hh['any_other_human'])}"),
+                ("concerns per review: model / human",
+                 f"{num(h['mean_concerns_model'], 1)} / {num(h['mean_concerns_human'], 1)}"),
+                ("papers where the model raised no concern", str(h["model_without_concerns"]))]
+        sections.append(Section("Comment overlap (hit rate)", rows, [
+            "Hit rate of A against B = share of A's concerns that B also raises (Liang et al. 2023). The "
+            "shuffled control pairs each paper's generated review with another paper's humans."],
+            "hitrate.png"))
+    if metrics.get("judge"):
+        j = metrics["judge"]
+        _bar(out_dir / "judge.png", ["win", "tie", "loss", "invalid"],
+             {"papers": [j["win"], j["tie"], j["loss"], j["invalid"]]}, "papers", "Pairwise judge")
+        sections.append(Section("Pairwise judge", [
+            ("judge model", j["judge_model"]), ("opponent", j["opponent"]),
+            ("win / tie / loss (papers)", f"{j['win']} / {j['tie']} / {j['loss']}"),
+            ("win rate / ties as half", f"{pct(j['win_rate'])} / {pct(j['win_rate_ties_half'])}"),
+            ("invalid papers (unparsable verdict)", f"{j['invalid']} of {j['n_papers']}"),
+            ("position consistency", pct(j["position_consistency"])),
+            ("judge picks the first-shown review", pct(j["first_position_preferred"]))],
+            ["Each paper judged in both orders; a win or loss needs both orders to agree, else a tie."],
+            "judge.png"))
+    return sections
+
+
+def render_markdown(title: str, sections: list[Section]) -> str:
+    lines = [f"# {title}", ""]
+    for section in sections:
+        lines += [f"## {section.title}", ""]
+        if section.rows:
+            lines += ["| metric | value |", "|---|---|"]
+            lines += [f"| {k} | {v} |" for k, v in section.rows]
+            lines.append("")
+        lines += [f"> {note}\n" for note in section.notes]
+        if section.image:
+            lines += [f"![{section.title}]({section.image})", ""]
+    return "\n".join(lines)
+
+
+def _inline(text: str) -> str:
+    """Escape, then render `code` spans (the only inline Markdown the report uses)."""
+    escaped = html.escape(text)
+    parts = escaped.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def render_html(title: str, sections: list[Section]) -> str:
+    body = [f"<h1>{html.escape(title)}</h1>"]
+    for section in sections:
+        body.append(f"<h2>{html.escape(section.title)}</h2>")
+        if section.rows:
+            body.append("<table><tr><th>metric</th><th>value</th></tr>")
+            body += [f"<tr><td>{_inline(k)}</td><td>{_inline(v)}</td></tr>" for k, v in section.rows]
+            body.append("</table>")
+        body += [f"<p class=\"note\">{_inline(note)}</p>" for note in section.notes]
+        if section.image:
+            body.append(f"<img src=\"{html.escape(section.image)}\" alt=\"{html.escape(section.title)}\">")
+    style = ("body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}.note{color:#555}"
+             "img{max-width:100%}")
+    return (f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
+            f"<style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+
+
+def write_report(metrics: dict[str, Any], out_dir: str | Path, title: str = "Review generation evaluation",
+                 ) -> list[Path]:
+    """Write metrics.json, report.md, report.html and the plots; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json(out_dir / "metrics.json", metrics)
+    sections = build_sections(metrics, out_dir)
+    with atomic_open(out_dir / "report.md") as handle:
+        handle.write(render_markdown(title, sections))
+    with atomic_open(out_dir / "report.html") as handle:
+        handle.write(render_html(title, sections))
+    images = [out_dir / s.image for s in sections if s.image]
+    return [out_dir / "metrics.json", out_dir / "report.md", out_dir / "report.html", *images]

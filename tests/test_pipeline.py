@@ -71,6 +71,19 @@ def test_lora_train_then_predict_writes_a_prediction_per_test_row(ws: Path, trai
     assert [p["label"].strip() for p in preds] == [r["output"].strip() for r in rows]
 
 
+def test_make_eval_scores_the_predictions_as_llamafactory_did(ws: Path, trained: Path):
+    predict_dir = trained / "tiny" / "predict"
+    if not (predict_dir / "generated_predictions.jsonl").exists():
+        make("predict", trained, f"{base_args(ws)} max_new_tokens=16")
+    make("eval", trained, f"dataset_dir={ws / 'data'}")
+    metrics = json.loads((trained / "tiny" / "eval" / "metrics.json").read_text())
+    theirs = json.loads((predict_dir / "predict_results.json").read_text())
+    for key in ("rouge-1", "rouge-2", "rouge-l", "bleu-4"):
+        assert metrics["similarity"][key] == theirs[f"predict_{key}"], key
+    assert (trained / "tiny" / "eval" / "report.md").read_text().strip()
+    assert (trained / "tiny" / "eval" / "report.html").exists()
+
+
 def test_export_merges_adapter_and_merged_model_generates(ws: Path, trained: Path):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer

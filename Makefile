@@ -7,19 +7,30 @@ RECIPE ?= tiny
 ARGS ?=
 NPROC ?= 1
 RESUME ?= 0
+NNODES ?= 1
+# Several nodes: also NODE_RANK, MASTER_ADDR (node 0) and MASTER_PORT on the command line (exported by make).
 DATA ?=
+TEMPERATURE ?=
+BACKEND ?=
 RAW ?= data/sample
 NAME ?= sample
 TOKENIZER ?= models/tiny
 CUTOFF ?= 1024
 VENUE ?=
+PARSE_OUT ?= data/parsed
+PDF_BACKEND ?= default
 SAVES_DIR ?= saves
-export NPROC RESUME SAVES_DIR
+PDF ?=
+TITLE ?=
+ABSTRACT ?=
+# Exported: review reads PDF, TITLE and ABSTRACT from the environment, so quotes in a title are safe.
+export NPROC RESUME SAVES_DIR PDF TITLE ABSTRACT NNODES
 # Setup is redone only when requirements.txt changes: the stamp is named after its hash.
 STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
+PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND))
 
-.PHONY: help setup sample data tiny-model train export predict eval webui api crawl test quality demo
+.PHONY: help setup sample parse data tiny-model check-recipes train export predict eval webui api review review-ui crawl test quality demo
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -36,6 +47,9 @@ $(STAMP): requirements.txt
 sample: setup ## re-render the bundled synthetic sample (data/sample/) from data/sample_source/
 	$(PY) -m preprocess.make_sample --source data/sample_source --out data/sample
 
+parse: setup ## parse the PDFs under RAW -> PARSE_OUT/<forum>.json + errors.jsonl [PDF_BACKEND=default|pypdf|pymupdf|grobid]
+	$(PY) -m preprocess.parse_pdf --in $(RAW) --out $(PARSE_OUT) --backend $(PDF_BACKEND) $(ARGS)
+
 tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + tokenizer under models/tiny/
 
 models/tiny/config.json:
@@ -44,23 +58,32 @@ models/tiny/config.json:
 data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW -> data/NAME_{train,test}.jsonl, registered
 	$(PY) -m preprocess.build --raw $(RAW) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF)
 
-train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [RESUME=1] -> saves/RECIPE/
+check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks (no weights loaded)
+	$(PY) -m recipes.check
+
+train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [NNODES=n ...] [RESUME=1] -> saves/RECIPE/
 	$(PY) -m recipes.run train $(RECIPE) $(ARGS)
 
 export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
 	$(PY) -m recipes.run export $(RECIPE) $(ARGS)
 
-predict: setup ## batch predict the test split [DATA=<dataset>] -> saves/RECIPE/predict/
-	$(PY) -m recipes.run predict $(RECIPE) $(DATA_ARG) $(ARGS)
+predict: setup ## batch predict the test split [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm] -> saves/RECIPE/predict/
+	$(PY) -m recipes.run predict $(RECIPE) $(PREDICT_ARG) $(ARGS)
 
 eval: setup ## score predictions against the human reviews -> saves/RECIPE/eval/
 	$(PY) -m recipes.run eval $(RECIPE) $(DATA_ARG) $(ARGS)
 
-webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (datasets from data/)
+webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (GRADIO_SERVER_PORT), run in SAVES_DIR/webui/, datasets from data/
 	$(PY) -m recipes.run webui $(RECIPE)
 
 api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000)
 	$(PY) -m recipes.run api $(RECIPE) $(ARGS)
+
+review: setup ## review one paper: RECIPE=<name> PDF=<file> [TITLE="..."] [ABSTRACT="..."] [ARGS="--out r.md"]
+	@$(PY) -m recipes.review --recipe $(RECIPE) --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(ARGS)
+
+review-ui: setup ## review page on 127.0.0.1 (GRADIO_SERVER_PORT, default 7860): upload a PDF, get a review
+	$(PY) -m recipes.review_ui --recipe $(RECIPE) $(ARGS)
 
 crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venue>/
 	$(PY) -m preprocess.crawl --venue "$(VENUE)" --out data/crawl $(ARGS)

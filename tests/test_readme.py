@@ -13,7 +13,7 @@ PATH_TOKEN = re.compile(r"`([A-Za-z0-9_.\-]+/[A-Za-z0-9_.\-/{}<>,]*)`")
 
 def _expand(token: str) -> list[str]:
     """`data/x_{train,test}.jsonl` -> both names; tokens with <placeholders> are not paths."""
-    if "<" in token:
+    if "<" in token or token.startswith("../"):  # placeholders; ../shared is outside the repo
         return []
     match = re.search(r"\{([^}]*)\}", token)
     if not match:

@@ -1,0 +1,135 @@
+"""Benchmark the PDF backends: pages/s on the real fixture PDFs, and parse quality beside it.
+
+    python bench/parse.py                                  # default and pypdf (pymupdf too if installed)
+    python bench/parse.py --backends default --min-pages 400 --workers 2 --json /tmp/parse.json
+
+Speed: the fixture PDFs (../shared/fixtures) are repeated until at least --min-pages pages, then
+parsed by `parse_batch` (worker processes, as `make` runs it) with --workers and with 1 worker
+(wall clock), and once in this process (pages per CPU-second, steady under other load).
+Quality, per PDF: title and abstract found, body sections, leftover margin line numbers, and for
+PDFs with a GROBID TEI the recall of GROBID's section headings. Rendered sample PDFs under
+data/sample/ (some with ICLR margin numbers) join the quality table when present. The grobid
+backend is timed only when $GROBID_URL answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from preprocess.parse_pdf import backend_problem, parse_batch, parse_pdf  # noqa: E402
+from preprocess.pdf_grobid import tei_to_record  # noqa: E402
+from preprocess.pdf_quality import body_headings, heading_recall, margin_number_runs, record_text  # noqa: E402
+
+FIXTURES = REPO.parent / "shared" / "fixtures"
+
+
+def fixture_pdfs() -> list[Path]:
+    if not FIXTURES.exists():
+        sys.exit(f"{FIXTURES} is missing: the benchmark runs on the shared real fixtures")
+    return sorted(FIXTURES.rglob("*.pdf"))
+
+
+def quality(pdf: Path, backend: str) -> dict:
+    """One PDF's quality row; recall against GROBID's headings where its TEI lies beside it."""
+    try:
+        record = parse_pdf(pdf, backend)
+    except Exception as exc:  # a row, not a crash: the table shows what failed
+        return {"file": pdf.name, "error": str(exc)}
+    row = {
+        "file": pdf.name,
+        "pages": record["pages"],
+        "title": bool(record["title"]),
+        "abstract_words": len(record["abstract"].split()),
+        "body_sections": len(body_headings(record)),
+        "references": len(record["references"]),
+        "margin_number_runs": margin_number_runs(record_text(record)),
+    }
+    tei = pdf.parent / (pdf.stem + ".tei.xml")
+    if tei.exists():
+        grobid = tei_to_record(tei.read_text(encoding="utf-8"))
+        recall, missed = heading_recall(body_headings(grobid), [s["heading"] for s in record["sections"]])
+        row.update(heading_recall=round(recall, 3), missed=missed)
+        row["same_title_as_grobid"] = record["title"] == grobid["title"]
+    return row
+
+
+def cpu_rate(pdfs: list[Path], backend: str) -> float:
+    """pages per CPU-second of this process parsing `pdfs` one after another: a figure that other
+    load on the machine does not move (wall-clock pages/s does). Out-of-process work (GROBID) and
+    the layout model's extra threads are not counted, so read it beside the wall-clock figures."""
+    start, pages = time.process_time(), 0
+    for pdf in pdfs:
+        pages += parse_pdf(pdf, backend)["pages"]
+    return round(pages / max(time.process_time() - start, 1e-9), 1)
+
+
+def speed(pdfs: list[Path], backend: str, min_pages: int, workers: int) -> dict:
+    """pages/s of `parse_batch` over copies of `pdfs` adding up to at least `min_pages` pages."""
+    pages = {pdf: parse_pdf(pdf, "default")["pages"] for pdf in pdfs}
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        total, k = 0, 0
+        while total < min_pages:
+            for pdf in pdfs:
+                (src / f"r{k:03d}-{pdf.name}").symlink_to(pdf)
+                total += pages[pdf]
+            k += 1
+        result = {"pages": total, "pages_per_cpu_s": cpu_rate(sorted(src.iterdir()), backend)}
+        for n in sorted({workers, 1}, reverse=True):
+            start = time.perf_counter()
+            summary = parse_batch(src, Path(tmp) / f"out{n}", backend, n, 600, show_progress=False)
+            seconds = time.perf_counter() - start
+            result[f"pages_per_s_{n}w"] = round(summary["pages"] / seconds, 1)
+            result[f"errors_{n}w"] = summary["errors"]
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backends", default="default,pypdf,pymupdf,grobid")
+    parser.add_argument("--min-pages", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    pdfs = fixture_pdfs()
+    samples = sorted((REPO / "data" / "sample").glob("*/pdfs/*.pdf"))
+    results = {"cpus": os.cpu_count(), "fixtures": [p.name for p in pdfs], "backends": {}}
+    for backend in args.backends.split(","):
+        problem = backend_problem(backend)
+        if problem:
+            print(f"\n## {backend}: skipped ({problem})")
+            results["backends"][backend] = {"skipped": problem}
+            continue
+        rows = [quality(pdf, backend) for pdf in pdfs + samples]
+        timing = speed(pdfs, backend, args.min_pages, args.workers)
+        results["backends"][backend] = {"speed": timing, "quality": rows}
+        print(f"\n## {backend}: {timing}")
+        print("| file | pages | title | abstract words | body sections | refs | margin runs | recall |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            if "error" in r:
+                print(f"| {r['file']} | error: {r['error']} |")
+                continue
+            recall = f"{r['heading_recall']:.0%}" if "heading_recall" in r else "-"
+            print(
+                f"| {r['file']} | {r['pages']} | {'yes' if r['title'] else 'NO'} | {r['abstract_words']} "
+                f"| {r['body_sections']} | {r['references']} | {r['margin_number_runs']} | {recall} |"
+            )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

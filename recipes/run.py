@@ -165,7 +165,7 @@ def export(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
     adapter = SAVES / name
     if not (adapter / "adapter_config.json").exists():
         raise RecipeError(f"no adapter in {adapter}: run `make train RECIPE={name}` first")
-    if any(overrides.get(k) is not None for k in ("quantization_bit", "export_quantization_bit")):
+    if overrides.get("quantization_bit") is not None:  # (export_quantization_bit, GPTQ after the merge, is fine)
         raise RecipeError("export merges into the unquantized base: drop quantization_bit from ARGS")
     config = {k: recipe[k] for k in MODEL_KEYS if k in recipe}
     config.update(adapter_name_or_path=str(adapter), finetuning_type="lora",
@@ -202,7 +202,7 @@ def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int
 
 
 def evaluate(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
-    data_dir = Path(recipe.get("dataset_dir", "data"))
+    data_dir = Path(overrides.pop("dataset_dir", recipe.get("dataset_dir", "data")))
     dataset = str(overrides.pop("DATA", test_datasets(recipe))).split(",")[0]
     args = ["--predictions", str(SAVES / name / "predict" / "generated_predictions.jsonl"),
             "--references", str(data_dir / f"{dataset}.jsonl"), "--out", str(SAVES / name / "eval"),

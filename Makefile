@@ -13,6 +13,8 @@ DATA ?=
 TEMPERATURE ?=
 BACKEND ?=
 RAW ?= data/sample
+PARSED ?=
+BUILD_ARGS ?=
 NAME ?= sample
 TOKENIZER ?= models/tiny
 CUTOFF ?= 1024
@@ -33,7 +35,7 @@ PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if 
 .PHONY: help setup sample parse data tiny-model check-recipes train export predict eval webui api review review-ui crawl test quality demo
 
 help: ## list targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 setup: $(STAMP) ## create .venv and install the pinned stack (quick when already done)
 
@@ -55,8 +57,8 @@ tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + 
 models/tiny/config.json:
 	$(PY) -m recipes.tiny_model --sample data/sample --out models/tiny
 
-data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW -> data/NAME_{train,test}.jsonl, registered
-	$(PY) -m preprocess.build --raw $(RAW) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF)
+data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW [PARSED=dir] [BUILD_ARGS=...] -> data/NAME_{train,test}.jsonl, registered
+	$(PY) -m preprocess.build --raw $(RAW) $(if $(PARSED),--parsed $(PARSED)) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF) $(BUILD_ARGS)
 
 check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks (no weights loaded)
 	$(PY) -m recipes.check

@@ -9,8 +9,10 @@ relied on: it would drop the conclusion and, at worst, the template's assistant 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from preprocess import prompts
 from preprocess.layout import paper_text
@@ -23,24 +25,91 @@ _CONCLUSION = re.compile(r"conclusion|concluding|discussion|summary", re.IGNOREC
 
 
 class Tokenizer:
-    """Thin wrapper: token count and a token-exact prefix cut, for any HF fast tokenizer."""
+    """Thin wrapper: token count and a token-exact prefix cut, for any HF fast tokenizer.
+
+    Counts are memoized by text (a bounded table) and the last encodings are kept for `cut`, so fitting a
+    paper tokenizes each string once. A fast tokenizer's Rust backend is called directly once a probe shows
+    it gives the same ids as the Python wrapper (which it does unless a subclass rewrites the text).
+    """
+
+    MEMO_SIZE = 512  # counts remembered; the table is cleared when full (a paper has tens of strings)
+    ENCODINGS_KEPT = 32  # encodings (with offsets) remembered for `cut`
 
     def __init__(self, hf_tokenizer) -> None:
         self.hf = hf_tokenizer
+        self._counts: dict[str, int] = {}
+        self._encodings: dict[str, Any] = {}
+        self._backend = self._same_backend(hf_tokenizer)
+
+    @classmethod
+    def from_backend(cls, backend_json: str) -> Tokenizer:
+        """A counter on a serialized Rust backend alone (see `backend_json`): no transformers, no torch."""
+        from tokenizers import Tokenizer as Backend
+
+        tok = cls.__new__(cls)
+        tok.hf, tok._counts, tok._encodings = None, {}, {}
+        tok._backend = Backend.from_str(backend_json)
+        return tok
+
+    def backend_json(self) -> str | None:
+        """The backend serialized, when counts through it equal the wrapper's (else None)."""
+        return self._backend.to_str() if self._backend is not None else None
+
+    def count_many(self, texts: list[str]) -> list[int]:
+        """Token counts of many texts in one batched call (not memoized)."""
+        if self._backend is not None:
+            return [len(e) for e in self._backend.encode_batch(texts, add_special_tokens=False)]
+        return [len(ids) for ids in self.hf(texts, add_special_tokens=False)["input_ids"]]
+
+    @staticmethod
+    def _same_backend(hf: Any) -> Any:
+        backend = getattr(hf, "backend_tokenizer", None)
+        if backend is None or not getattr(hf, "is_fast", False):
+            return None
+        probe = "Probe: naïve café, 3.14 <= π.\n\n## Heading  two  spaces\tand a tab"
+        try:  # the wrapper call also clears any truncation/padding left on the backend
+            ids = hf(probe, add_special_tokens=False)["input_ids"]
+            return backend if backend.encode(probe, add_special_tokens=False).ids == ids else None
+        except Exception:  # any surprise: stay on the wrapper
+            return None
+
+    def _encode(self, text: str) -> Any:
+        """An Encoding (backend) or the offsets (wrapper) of `text`; count and encoding are remembered."""
+        if self._backend is not None:
+            enc = self._backend.encode(text, add_special_tokens=False)
+        else:
+            enc = self.hf(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
+        if len(self._encodings) >= self.ENCODINGS_KEPT:
+            self._encodings.clear()
+        self._encodings[text] = enc
+        if len(self._counts) >= self.MEMO_SIZE:
+            self._counts.clear()
+        self._counts[text] = len(enc)
+        return enc
 
     def count(self, text: str) -> int:
-        return len(self.hf(text, add_special_tokens=False)["input_ids"])
+        n = self._counts.get(text)
+        return len(self._encode(text)) if n is None else n
 
     def cut(self, text: str, max_tokens: int) -> str:
         """The longest prefix of `text` of at most `max_tokens` tokens, ended at a word boundary."""
         if max_tokens <= 0:
             return ""
-        offsets = self.hf(text, add_special_tokens=False, return_offsets_mapping=True)["offset_mapping"]
-        if len(offsets) <= max_tokens:
+        if self._counts.get(text, max_tokens + 1) <= max_tokens:
             return text
-        prefix = text[: offsets[max_tokens - 1][1]]
-        space = prefix.rfind(" ")
-        return (prefix[:space] if space > len(prefix) // 2 else prefix).rstrip()
+        enc = self._encodings.get(text)
+        if enc is None:
+            enc = self._encode(text)
+        if len(enc) <= max_tokens:
+            return text
+        return _word_prefix(text[: self.offsets(text)[max_tokens - 1][1]])
+
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) character offsets of each token of `text` (from the last encodings when there)."""
+        enc = self._encodings.get(text)
+        if enc is None:
+            enc = self._encode(text)
+        return enc.offsets if self._backend is not None else enc
 
 
 def load_tokenizer(name_or_path: str) -> Tokenizer:
@@ -62,22 +131,62 @@ def _water_cap(lengths: list[int], target: int) -> int:
     return lo
 
 
-def _trim(sections: list[Section], idx: list[int], target: int, tok: Tokenizer) -> list[Section]:
-    lengths = [tok.count(sections[i].text) for i in idx]
-    cap = _water_cap(lengths, max(target, 0))
+def _layout(paper: Paper, body: list[Section]) -> tuple[str, list[tuple[int, int]]]:
+    """`paper_text(paper, body)` and each section text's character span in it."""
+    fields = "".join([paper.title, paper.abstract, *paper.keywords, *(s.heading for s in body),
+                      prompts.PAPER_LAYOUT, prompts.SECTION_LAYOUT])
+    mark = next(chr(c) for c in range(0xE000, 0xF900) if chr(c) not in fields)  # a private-use character
+    head = prompts.PAPER_LAYOUT.format(title=paper.title, abstract=paper.abstract,
+                                       keywords=", ".join(paper.keywords), main=mark).split(mark)
+    pos, spans = len(head[0]), []
+    for s in body:
+        start = pos + len(prompts.SECTION_LAYOUT.format(heading=s.heading, text=mark).split(mark)[0])
+        spans.append((start, start + len(s.text)))
+        pos += len(prompts.SECTION_LAYOUT.format(heading=s.heading, text=s.text)) + 2  # "\n\n" between sections
+    text = paper_text(paper, body)
+    if any(text[a:b] != s.text for (a, b), s in zip(spans, body, strict=True)):
+        raise AssertionError("section spans do not match paper_text's layout")
+    return text, spans
+
+
+def _word_prefix(prefix: str) -> str:
+    """A cut prefix ended at a word boundary (unless that would lose over half of it)."""
+    space = prefix.rfind(" ")
+    return (prefix[:space] if space > len(prefix) // 2 else prefix).rstrip()
+
+
+def _section_tokens(tok: Tokenizer, text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple[int, int]],
+                                                                                    list[int], list[int]]:
+    """The tokens of the laid-out `text`, and each section's first token and token count within it."""
+    offsets = tok.offsets(text)
+    starts = [o[0] for o in offsets]
+    first = [bisect_left(starts, a) for a, _ in spans]
+    return offsets, first, [bisect_left(starts, b) - f for (_, b), f in zip(spans, first, strict=True)]
+
+
+def _trim(sections: list[Section], idx: list[int], target: int, spans: list[tuple[int, int]],
+          tokens: tuple[list[tuple[int, int]], list[int], list[int]]) -> list[Section]:
+    """Water-fill the sections `idx` to `target` tokens, cutting each on the tokens of the whole layout."""
+    offsets, first, lengths = tokens
+    cap = _water_cap([lengths[i] for i in idx], max(target, 0))
     out = list(sections)
-    for i, n in zip(idx, lengths, strict=True):
-        if n > cap:
-            out[i] = replace(sections[i], text=tok.cut(sections[i].text, cap))
+    for i in idx:
+        if lengths[i] > cap:
+            end = offsets[first[i] + cap - 1][1] - spans[i][0] if cap > 0 else 0
+            out[i] = replace(sections[i], text=_word_prefix(sections[i].text[:end]) if end > 0 else "")
     return out
 
 
 def fit_sections(paper: Paper, tok: Tokenizer, budget: int,
                  count: Callable[[str], int] | None = None) -> tuple[list[Section], int]:
-    """Sections of `paper` whose laid-out text fits `budget` tokens; returns them and the final count."""
+    """Sections of `paper` whose laid-out text fits `budget` tokens; returns them and the final count.
+
+    Each round tokenizes the laid-out paper once and reads every section's count and cut point off it.
+    """
     count = count or tok.count
     body = [s for s in paper.sections if s.kind == "body"] or list(paper.sections)
-    used = count(paper_text(paper, body))
+    text, spans = _layout(paper, body)
+    used = count(text)
     if used <= budget:
         return body, used
     protected = {0} | {i for i, s in enumerate(body) if i == len(body) - 1 and _CONCLUSION.search(s.heading)}
@@ -85,9 +194,11 @@ def fit_sections(paper: Paper, tok: Tokenizer, budget: int,
         for _ in range(4):  # re-measure: joins and word-boundary cuts shift counts a little
             if not group or used <= budget:
                 break
-            fixed = used - sum(tok.count(body[i].text) for i in group)
-            body = _trim(body, group, budget - fixed - 4 * len(group), tok)
-            used = count(paper_text(paper, body))
+            tokens = _section_tokens(tok, text, spans)
+            fixed = used - sum(tokens[2][i] for i in group)
+            body = _trim(body, group, budget - fixed - 4 * len(group), spans, tokens)
+            text, spans = _layout(paper, body)
+            used = count(text)
     body = [s for s in body if s.text.strip()]
     return body, count(paper_text(paper, body))
 

@@ -46,7 +46,9 @@ def _text(content: dict[str, Any], key: str) -> str:
     value = venues.content_value(content, key)
     if isinstance(value, list):
         value = ", ".join(str(v) for v in value)
-    return str(value).strip() if value is not None else ""
+    if value is None or isinstance(value, dict):
+        return ""
+    return str(value).replace("\r\n", "\n").strip()
 
 
 def _first(content: dict[str, Any], keys: Iterable[str]) -> Any:
@@ -86,32 +88,46 @@ def _review(reply: dict[str, Any], scale: tuple[int, ...]) -> Review:
     )
 
 
+def _decision_from_venueid(venueid: str, venue: str) -> str:
+    """API v2 without a crawled Decision reply: `.../Rejected_Submission` -> Reject, the bare venue -> Accept."""
+    if any(marker in venueid for marker in venues.REJECTED_MARKERS):
+        return "Reject"
+    return "Accept" if venueid and venueid == venue else ""
+
+
 def normalize_note(note: dict[str, Any], venue: str = "") -> Paper:
     """One raw submission note with its replies (`directReplies` or `replies`) -> Paper."""
+    if not isinstance(note, dict):
+        raise NoteError(f"a note must be a JSON object, got {type(note).__name__}")
     forum = note.get("forum") or note.get("id")
-    content = note.get("content") or {}
+    content = note.get("content") if isinstance(note.get("content"), dict) else {}
     title = _text(content, "title")
     if not forum or not title:
         raise NoteError(f"note {note.get('id')!r} has no {'forum id' if not forum else 'title'}")
     venue = _venue_of(note, venue)
     api = "v2" if "invitations" in note or "domain" in note else "v1"
-    details = note.get("details") or {}
+    details = note.get("details") if isinstance(note.get("details"), dict) else {}
     replies = details.get("directReplies") or details.get("replies") or []
     scale = venues.rating_scale(venue)
+    keywords = venues.content_value(content, "keywords") or []
+    if isinstance(keywords, str):  # some venues store "a, b, c"
+        keywords = keywords.split(",")
 
     paper = Paper(
         forum=str(forum), venue=venue, year=venues.venue_year(venue), api=api, title=title,
         abstract=_text(content, "abstract"),
-        keywords=[str(k).strip() for k in (venues.content_value(content, "keywords") or []) if str(k).strip()],
+        keywords=[str(k).strip() for k in keywords if str(k).strip()],
         tldr=_text(content, "TL;DR") or _text(content, "TLDR"),
     )
     venueid = _text(content, "venueid")
-    paper.withdrawn = any(w in venueid for w in ("Withdrawn", "Desk_Rejected"))
-    for reply in replies:
+    paper.withdrawn = any(m in f"{venueid} {_text(content, 'venue')}" for m in venues.WITHDRAWN_MARKERS)
+    for reply in replies if isinstance(replies, list) else []:
+        if not isinstance(reply, dict):
+            continue
         kind = venues.reply_kind(reply)
-        reply_content = reply.get("content") or {}
+        reply_content = reply.get("content") if isinstance(reply.get("content"), dict) else {}
         if kind in venues.REVIEW_KINDS:
-            paper.reviews.append(_review(reply, scale))
+            paper.reviews.append(_review({**reply, "content": reply_content}, scale))
         elif kind in venues.META_REVIEW_KINDS:
             paper.meta_review = _text(reply_content, next(
                 (k for k in venues.META_REVIEW_FIELDS if _text(reply_content, k)), "metareview"))
@@ -122,5 +138,6 @@ def normalize_note(note: dict[str, Any], venue: str = "") -> Paper:
                 (k for k in venues.DECISION_FIELDS if _text(reply_content, k)), "decision"))
         elif kind in venues.WITHDRAWAL_KINDS:
             paper.withdrawn = True
+    paper.decision_text = paper.decision_text or _decision_from_venueid(venueid, venue)
     paper.decision = decision_label(paper.decision_text)
     return paper

@@ -36,24 +36,32 @@ WITHDRAWAL_KINDS = ("Withdrawal", "Withdrawn_Submission", "Desk_Rejection", "Des
 # Review content keys, tried in order, per role. One row per role covers every venue-year we know:
 # ICLR 2020-21 `review` free text; 2022 `summary_of_the_paper` + `main_review`; 2023
 # `strength_and_weaknesses`; 2024+ `summary` / `strengths` / `weaknesses` / `questions`.
+# NeurIPS 2022+ `limitations` reads as a reason for rejection; TMLR names its fields differently.
 REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    "rating": ("rating", "recommendation", "overall_assessment", "overall_rating"),
+    "rating": ("rating", "recommendation", "overall_assessment", "overall_rating", "final_rating"),
     "confidence": ("confidence",),
-    "summary": ("summary", "summary_of_the_paper", "summary_of_contributions"),
+    "summary": ("summary", "summary_of_the_paper", "summary_of_contributions", "paper_summary"),
     "strengths": ("strengths",),
-    "weaknesses": ("weaknesses",),
+    "weaknesses": ("weaknesses", "limitations"),
     "strengths_and_weaknesses": ("strength_and_weaknesses", "strengths_and_weaknesses", "main_review"),
-    "questions": ("questions", "requested_changes", "questions_for_authors"),
+    "questions": ("questions", "requested_changes", "questions_for_authors", "suggestions"),
     "review": ("review", "summary_of_the_review", "clarity,_quality,_novelty_and_reproducibility"),
 }
 META_REVIEW_FIELDS = ("metareview", "metareview:_summary,_strengths_and_weaknesses", "comment")
 DECISION_FIELDS = ("decision", "recommendation")
+
+# API v2 submissions say in their own `venueid` (or `venue`) content that they were withdrawn or
+# desk-rejected, and, when no Decision reply was crawled, that they were rejected (an accepted paper's
+# venueid is the bare venue id). Substrings, matched case-sensitively.
+WITHDRAWN_MARKERS = ("Withdrawn", "Desk_Rejected", "Desk Rejected")
+REJECTED_MARKERS = ("Rejected_Submission",)
 
 # Rating scales by venue family and first year they applied (the latest row at or before a year wins).
 RATING_SCALES: dict[str, list[tuple[int, tuple[int, ...]]]] = {
     "ICLR": [(2018, tuple(range(1, 11))), (2020, (1, 3, 6, 8)), (2021, tuple(range(1, 11))),
              (2022, (1, 3, 5, 6, 8, 10))],
     "NeurIPS": [(2021, tuple(range(1, 11)))],
+    "ICML": [(2023, tuple(range(1, 11)))],
 }
 DEFAULT_SCALE: tuple[int, ...] = tuple(range(1, 11))
 

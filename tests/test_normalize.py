@@ -90,3 +90,51 @@ def test_small_helpers():
     assert api_version("ICLR.cc/2023/Conference") == "v1" and api_version("ICLR.cc/2024/Conference") == "v2"
     assert rating_scale("ICLR.cc/2020/Conference") == (1, 3, 6, 8)
     assert reply_kind({"invitations": ["X/-/Edit", "X/Submission1/-/Official_Review"]}) == "Official_Review"
+
+
+def test_withdrawn_and_desk_rejected_are_flagged_from_replies_or_venueid():
+    withdrawn = {**V1_NOTE, "details": {"directReplies": [
+        {"id": "w", "invitation": "ICLR.cc/2021/Conference/Paper12/-/Withdrawal", "content": {}}]}}
+    assert normalize_note(withdrawn).withdrawn
+    desk = {**V2_NOTE, "content": {**V2_NOTE["content"],
+                                   "venueid": {"value": "ICLR.cc/2025/Conference/Desk_Rejected_Submission"}}}
+    assert normalize_note(desk).withdrawn
+
+
+def test_acceptance_decision_invitation_and_decision_from_venueid():
+    note = {**V1_NOTE, "details": {"directReplies": [
+        {"id": "d", "invitation": "ICLR.cc/2021/Conference/Paper12/-/Acceptance_Decision",
+         "content": {"decision": "Reject"}}]}}
+    assert normalize_note(note).decision == "rejected"
+    no_decision = {**V2_NOTE, "details": {"replies": []}}
+    assert (normalize_note(no_decision).decision_text, normalize_note(no_decision).decision) == ("Reject", "rejected")
+    accepted = {**no_decision, "content": {**V2_NOTE["content"], "venueid": {"value": "ICLR.cc/2025/Conference"}}}
+    assert normalize_note(accepted).decision == "accepted"
+
+
+def test_missing_and_odd_fields_do_not_crash():
+    import pytest
+
+    from preprocess.normalize import NoteError
+
+    sparse = {"id": "S1", "invitation": "ICLR.cc/2022/Conference/-/Blind_Submission",
+              "content": {"title": "Only a title", "keywords": "a, b ,", "abstract": None},
+              "details": {"directReplies": ["junk", {"invitation": "ICLR.cc/2022/Conference/Paper1/-/Official_Review",
+                                                      "content": None}]}}
+    paper = normalize_note(sparse)
+    assert (paper.abstract, paper.keywords, paper.decision) == ("", ["a", "b"], "unknown")
+    assert len(paper.reviews) == 1 and paper.reviews[0].body() == "" and paper.reviews[0].rating is None
+    for bad in ({"id": "x", "content": {}}, {"content": {"title": "t"}}, ["not", "a", "note"]):
+        with pytest.raises(NoteError):
+            normalize_note(bad)
+
+
+def test_rating_field_names_and_types_come_from_the_table():
+    v1_2022 = {**V1_NOTE, "invitation": "ICLR.cc/2022/Conference/-/Blind_Submission", "details": {"directReplies": [
+        {"id": "r", "invitation": "ICLR.cc/2022/Conference/Paper1/-/Official_Review",
+         "content": {"recommendation": "8: accept, good paper", "main_review": "Strengths:\nA.\n\nWeaknesses:\nB.",
+                     "summary_of_the_paper": "S."}}]}}
+    review = normalize_note(v1_2022).reviews[0]
+    assert (review.rating, review.summary) == (8, "S.")
+    assert review.strengths_and_weaknesses == "Strengths:\nA.\n\nWeaknesses:\nB."
+    assert review.rating_scale == (1, 3, 5, 6, 8, 10)

@@ -123,7 +123,7 @@ def test_rope_scaling_enlarges_context_past_max_positions(ws: Path, rope: str):
     if not (long_data / "sample_train.jsonl").exists():
         build_data(ws, "data_long", 2048)
     meta = json.loads((long_data / "sample.meta.json").read_text())
-    assert meta["paper_tokens"]["max"] > 1024, "no sample is longer than the tiny model's context"
+    assert meta["paper_tokens"]["after_fit"]["max"] > 1024, "no trained paper is longer than the tiny context"
     saves = ws / f"saves_rope_{rope}"
     out = make("train", saves, f"{base_args(ws, 'data_long')} max_steps=1 cutoff_len=2048 rope_scaling={rope} "
                "finetuning_type=full")

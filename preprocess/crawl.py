@@ -289,12 +289,14 @@ def crawl(opts: CrawlOptions) -> dict[str, Any]:
     """Crawl (or resume) one venue; returns the summary also written to crawl.json."""
     root = opts.out / venue_slug(opts.venue)
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as lock, open(root / "errors.jsonl", "w", encoding="utf-8") as err:
+    with open(root / ".lock", "w") as lock:
         try:  # held until this process ends, kill -9 included
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise CrawlError(f"another crawl is writing {root}") from None
-        return _crawl_locked(opts, root, ErrorLog(err))
+        # Opened (and so emptied) only under the lock: a refused second run must not truncate the live log.
+        with open(root / "errors.jsonl", "w", encoding="utf-8") as err:
+            return _crawl_locked(opts, root, ErrorLog(err))
 
 
 def _crawl_locked(opts: CrawlOptions, root: Path, errors: ErrorLog) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -176,6 +177,21 @@ def test_persistent_5xx_is_logged_and_the_run_goes_on(stub: OpenReviewStub, tmp_
     assert stored(tmp_path, V1) == served.notes
     assert len(list((tmp_path / venue_slug(V1) / "pdfs").glob("*.pdf"))) == 7
     assert errors(tmp_path, V1) == []
+
+
+def test_a_second_run_is_refused_and_leaves_the_live_error_log_alone(stub: OpenReviewStub, tmp_path: Path,
+                                                                       caplog: pytest.LogCaptureFixture) -> None:
+    stub.add_venue(V1, "v1", papers=2)
+    root = tmp_path / venue_slug(V1)
+    root.mkdir(parents=True)
+    live = '{"item": "pdf", "id": "abc", "reason": "HTTP 502"}\n'
+    (root / "errors.jsonl").write_text(live)
+    with open(root / ".lock", "w") as lock:  # a live crawl holds the lock
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert crawl(stub, V1, tmp_path) == 2
+    assert "another crawl is writing" in caplog.text
+    assert (root / "errors.jsonl").read_text() == live
+    assert not (root / "notes.jsonl").exists() and stub.calls("/notes") == []
 
 
 @pytest.mark.parametrize("api", ["v1", "v2"])

@@ -30,7 +30,7 @@ from preprocess.clean import CleanConfig, clean_sections, section_problem
 from preprocess.layout import paper_text
 from preprocess.parse_pdf import BACKENDS, PdfError, parse_pdf
 from preprocess.record import Paper, Section, SectionKind
-from recipes.run import RecipeError, load_recipe, model_config, parse_overrides
+from recipes.run import RecipeError, check_servable, model_config, parse_overrides, trained_recipe
 
 PARSE_TIMEOUT_S = 300  # a 40-page paper parses in ~4 s with the default backend; GROBID is slower
 FORMATS = ("alpaca", "sharegpt")
@@ -67,10 +67,11 @@ def _training_data(recipe: dict[str, Any]) -> tuple[dict[str, Any] | None, dict[
 
 
 def review_setup(name: str, overrides: dict[str, Any] | None = None) -> ReviewSetup:
-    """The recipe with `key=value` overrides; `review_tokens=` and `format=` set what `make data` was given."""
+    """The recipe as trained (`saves/<name>/train.yaml`, with the run's ARGS), else as written, with `key=value`
+    overrides; `review_tokens=` and `format=` set what `make data` was given."""
     overrides = dict(overrides or {})
     reserve, fmt = overrides.pop("review_tokens", None), overrides.pop("format", None)
-    recipe = {**load_recipe(name), **overrides}
+    recipe = {**trained_recipe(name), **overrides}
     for key in ("cutoff_len", "template"):
         if key not in recipe:
             raise RecipeError(f"recipes/{name}.yaml has no {key}: a review needs the training one")
@@ -87,7 +88,7 @@ def review_setup(name: str, overrides: dict[str, Any] | None = None) -> ReviewSe
         warnings.append(f"training data was fitted to cutoff {meta.get('cutoff')}, reserve "
                         f"{meta.get('review_tokens')}; this review uses {cutoff}, {review_tokens}: prompts differ "
                         "(set ARGS=\"cutoff_len=... review_tokens=...\")")
-    model = {**model_config(name, recipe), "infer_backend": "huggingface"}
+    model = check_servable(name, {**model_config(name, recipe), "infer_backend": "huggingface"})
     max_new = int(recipe.get("max_new_tokens") or review_tokens)  # predict's length, else the reserve
     return ReviewSetup(name, model, cutoff, review_tokens, max_new, fmt, warnings)
 

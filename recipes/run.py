@@ -58,7 +58,7 @@ def trained_recipe(name: str) -> dict[str, Any]:
     recipe = load_recipe(name)
     record = SAVES / name / "train.yaml"
     if record.exists():
-        print(f"using the recorded run {record}", flush=True)
+        print(f"using the recorded run {record}", file=sys.stderr, flush=True)  # stdout may be a review
         return yaml.safe_load(record.read_text(encoding="utf-8")) or recipe
     return recipe
 
@@ -101,6 +101,15 @@ def model_config(name: str, recipe: dict[str, Any]) -> dict[str, Any]:
         config.update({k: recipe[k] for k in QUANT_KEYS if k in recipe})
     else:
         raise RecipeError(f"no trained model for {name}: run `make train RECIPE={name}` first")
+    return config
+
+
+def check_servable(name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """`config` unchanged, unless it would generate from a RoPE-scaled run's adapter: then a RecipeError."""
+    if config.get("rope_scaling") and "adapter_name_or_path" in config:
+        raise RecipeError(f"{name} trained with rope_scaling: run `make export RECIPE={name}` first; served as "
+                          "base + adapter, LLaMA-Factory would scale RoPE by its inference default (x2), not "
+                          "the trained factor the merged config carries")
     return config
 
 
@@ -233,11 +242,7 @@ def serve(verb: str, name: str, recipe: dict[str, Any], overrides: dict[str, Any
         root = webui_dir(recipe)
         print(f"LLaMA-Board runs in {root}/ (its 'data' links to our datasets)", flush=True)
         return cli("webui", env=env, cwd=root)
-    config = {**model_config(name, recipe), "infer_backend": "huggingface", **overrides}
-    if config.get("rope_scaling") and "adapter_name_or_path" in config:
-        raise RecipeError(f"{name} trained with rope_scaling: run `make export RECIPE={name}` first; served as "
-                          "base + adapter, LLaMA-Factory would scale RoPE by its inference default (x2), not "
-                          "the trained factor the merged config carries")
+    config = check_servable(name, {**model_config(name, recipe), "infer_backend": "huggingface", **overrides})
     config.pop("cutoff_len", None)
     return cli("api", str(write_config(SAVES / name / "api.yaml", config)), env=env)
 

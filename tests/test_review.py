@@ -131,6 +131,23 @@ def test_reserve_comes_from_the_cutoff_unless_overridden(fake_saves: Path):
     assert (setup.cutoff, setup.review_tokens) == (2048, 500)
 
 
+def test_review_uses_the_recorded_run_and_refuses_a_rope_scaled_adapter(fake_saves: Path):
+    import yaml
+
+    from recipes.review import review_setup
+    from recipes.run import RecipeError, load_recipe
+
+    run_dir = fake_saves / "tiny"
+    (run_dir / "train.yaml").write_text(yaml.safe_dump({**load_recipe("tiny"), "cutoff_len": 2048}))
+    assert review_setup("tiny").cutoff == 2048  # the ARGS the model was trained with, not the file's 1024
+    (run_dir / "merged" / "config.json").unlink()  # adapter only, trained with linear RoPE scaling
+    (run_dir / "adapter_config.json").write_text("{}")
+    (run_dir / "train.yaml").write_text(yaml.safe_dump({**load_recipe("tiny"), "cutoff_len": 2048,
+                                                        "rope_scaling": "linear"}))
+    with pytest.raises(RecipeError, match="make export RECIPE=tiny"):
+        review_setup("tiny")
+
+
 def test_format_and_reserve_checks_come_from_the_recipes_dataset(tmp_path: Path, fake_saves: Path):
     from recipes.review import review_setup
 

@@ -1,11 +1,12 @@
 """GROBID backend: post a PDF to a GROBID server ($GROBID_URL), turn its TEI into the paper record.
 
 The request is the one scipdf-parser 0.52 sends (`POST {url}/api/processFulltextDocument`, the PDF
-as multipart field `input`, `teiCoordinates` fields), made here with `requests` because scipdf as
-pinned cannot be imported (it needs bs4, which it does not declare, and pulls pandas, spacy and
-textstat on import) and its client has no timeout or status check. The TEI is read with the
-standard library; GROBID's sections, back matter and bibliography map onto the same record as the
-default backend.
+as multipart field `input`, `teiCoordinates` fields), made here with `requests` because scipdf's own
+client has no timeout, no retry on 503 and no status check (an error page is parsed as if it were
+TEI), and `import scipdf` pulls spacy and textstat in. tests/test_pdf_grobid.py checks that both send
+the same request and that scipdf's `parse_pdf_to_dict` agrees with this record on the real TEI. The TEI
+is read with the standard library; GROBID's sections, back matter and bibliography map onto the same
+record as the default backend.
 """
 
 from __future__ import annotations

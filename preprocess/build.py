@@ -103,8 +103,9 @@ def read_papers(raw: Path, skipped: list[dict]) -> tuple[list[Paper], dict[str, 
     return papers, folders, n_notes
 
 
-def load_sections(venue_dir: Path, forum: str, parsed_dir: Path | None) -> list[Section]:
-    """Sections for a paper: `<parsed>/[<venue slug>/]<stem>.json` if there, else its crawled PDF parsed now."""
+def load_parse(venue_dir: Path, forum: str, parsed_dir: Path | None) -> tuple[list[Section], str]:
+    """Sections and abstract of a paper's PDF: `<parsed>/[<venue slug>/]<stem>.json` if there, else its
+    crawled PDF parsed now."""
     pdf = venue_dir / "pdfs" / pdf_filename(forum)  # the crawler's name: a hostile id cannot leave the folder
     candidates = [parsed_dir / venue_dir.name / f"{pdf.stem}.json", parsed_dir / f"{pdf.stem}.json"] \
         if parsed_dir else []
@@ -117,10 +118,11 @@ def load_sections(venue_dir: Path, forum: str, parsed_dir: Path | None) -> list[
         record = parse_pdf(pdf)
     else:
         raise FileNotFoundError(f"no parsed text and no PDF for {forum} ({pdf})")
-    sections = record.get("sections") if isinstance(record, dict) else None
-    return [Section(heading=str(s.get("heading") or ""), text=str(s.get("text") or ""),
-                    kind=s.get("kind") if s.get("kind") in SECTION_KINDS else "body")
-            for s in sections or [] if isinstance(s, dict) and s.get("kind") != "references"]
+    record = record if isinstance(record, dict) else {}
+    sections = [Section(heading=str(s.get("heading") or ""), text=str(s.get("text") or ""),
+                        kind=s.get("kind") if s.get("kind") in SECTION_KINDS else "body")
+                for s in record.get("sections") or [] if isinstance(s, dict) and s.get("kind") != "references"]
+    return sections, str(record.get("abstract") or "").strip()
 
 
 # --------------------------------------------------------------------------- paper text pass (worker side)
@@ -161,14 +163,16 @@ def prepare_paper(job: tuple[Paper, Path, Path | None, int, int, clean.CleanConf
     paper, venue_dir, parsed_dir, cutoff, review_tokens, config = job
     assert _TOK is not None, "worker not initialised"
     try:
-        sections = load_sections(venue_dir, paper.forum, parsed_dir)
+        sections, pdf_abstract = load_parse(venue_dir, paper.forum, parsed_dir)
     except Exception as exc:  # any unreadable parse or PDF: the paper has no text, the build goes on
         return {"forum": paper.forum, "problem": "no parsed text", "reason": f"{type(exc).__name__}: {exc}"}
     sections, fixed = clean.clean_sections(sections)
     problem = clean.section_problem(sections, config)
     if problem:
         return {"forum": paper.forum, "problem": problem, "reason": f"{clean.body_words(sections)} body words"}
-    paper = replace(paper, sections=sections, reviews=[])
+    # The note's abstract wins (parsers miss or garble abstracts); the PDF's fills in where the note has none.
+    abstract = paper.abstract or clean.clean_paper_text(pdf_abstract)
+    paper = replace(paper, sections=sections, reviews=[], abstract=abstract)
     body = [s for s in sections if s.kind == "body"] or sections
     full = _TOK.count(paper_text(paper, body))  # fit_paper counts this same string first: memoized
     text, used = fit_paper(paper, _TOK, cutoff, review_tokens)

@@ -130,7 +130,7 @@ def read_pdf(path: str | Path, backend: str = "default", timeout: float = PARSE_
 
 
 def record_sections(record: dict[str, Any]) -> list[Section]:
-    """A parse_pdf record's sections as `make data` keeps them (preprocess/build.py `load_sections`)."""
+    """A parse_pdf record's sections as `make data` keeps them (preprocess/build.py `load_parse`)."""
     kinds = get_args(SectionKind)
     return [Section(heading=str(s.get("heading") or ""), text=str(s.get("text") or ""),
                     kind=s.get("kind") if s.get("kind") in kinds else "body")

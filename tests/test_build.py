@@ -239,3 +239,21 @@ def test_bad_crawl_funnel_counts_each_step_and_names_bad_lines(bad_crawl, tiny_m
     assert not any("Under review as" in r["input"] or "https://" in r["output"] for r in train)
     assert (tmp_path / "out" / "bad.funnel.png").stat().st_size > 1000
     assert clean.Funnel(meta["funnel"]).table() in printed
+
+
+def test_the_notes_abstract_wins_and_the_pdfs_fills_in_where_the_note_has_none(tiny_model, tmp_path):
+    raw, parsed = tmp_path / "raw", tmp_path / "parsed"
+    (raw / "ICLR.cc_2024_Conference").mkdir(parents=True)
+    notes = [note(f"P{i}", [review(f"r{i}", 7 * i)]) for i in range(2)]
+    notes[1]["content"]["abstract"] = {"value": ""}
+    (raw / "ICLR.cc_2024_Conference" / "notes.jsonl").write_text("".join(json.dumps(n) + "\n" for n in notes))
+    for i in range(2):
+        write_json(parsed / f"P{i}.json", {"abstract": f"Parsed abstract {i} from the PDF.", "sections": [
+            {"heading": "1 Introduction", "text": prose(i, 200)}, {"heading": "2 Method", "text": prose(i + 9, 200)}]})
+    main(["--raw", str(raw), "--parsed", str(parsed), "--out", str(tmp_path / "out"), "--name", "abs",
+          "--tokenizer", str(tiny_model), "--cutoff", "1024", "--test-size", "0"])
+    inputs = [r["input"] for r in read_jsonl(tmp_path / "out" / "abs_train.jsonl")]
+    assert len(inputs) == 2
+    first, second = (next(text for text in inputs if f"Paper P{i}" in text) for i in range(2))
+    assert "We study things." in first and "Parsed abstract 0" not in first
+    assert "Parsed abstract 1 from the PDF." in second

@@ -192,6 +192,22 @@ def resolve_tokenizer(arg: str | None, work: Path) -> str:
     return arg
 
 
+def check_counts(tokenizer: str, parsed: Path, n: int = 200) -> str:
+    """Whether the build's counter gives the whole-text encoding's counts on `n` of the papers (untimed)."""
+    from tokenizers import Tokenizer as Backend
+
+    sys.path.insert(0, str(REPO))
+    from preprocess.budget import Tokenizer
+
+    backend = Backend.from_file(str(Path(tokenizer) / "tokenizer.json"))
+    tok = Tokenizer.from_backend(backend.to_str())
+    texts = ["\n\n".join(f"{s['heading']}\n{s['text']}" for s in json.loads(path.read_text())["sections"])
+             for path in sorted(parsed.glob("*.json"))[:n]]
+    same = sum(tok.count(t) == len(backend.encode(t, add_special_tokens=False)) for t in texts)
+    mode = "word by word (SpacePieces)" if tok._pieces is not None else "whole text"
+    return f"token counts {mode}: equal to the whole-text encoding on {same} of {len(texts)} papers"
+
+
 def tree_rss(pid: int) -> int:
     """Summed RSS (bytes) of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
@@ -250,10 +266,13 @@ def main() -> None:
         if proc.returncode:
             sys.exit(f"build failed ({proc.returncode}):\n{output[-3000:]}")
         meta = json.loads((out / "bench.meta.json").read_text())
+        if not meta["paper_tokens"]["after_fit"]:
+            sys.exit("the build kept no paper (see its funnel above): nothing was measured; a larger --cutoff?")
         print(f"papers {args.papers:,}: build wall time {elapsed:.0f} s (goal < {GOAL_SECONDS} s) on "
               f"{len(cores)} cores, CPU time {cpu:.0f} s (wall >= CPU / {len(cores)} when nothing else runs); "
               f"peak RSS {peak / 1024**3:.2f} GB (goal < 4 GB, whole process tree summed); "
               f"paper tokens {meta['paper_tokens']['before_fit']}")
+        print(check_counts(tokenizer, parsed))
         ok = elapsed < GOAL_SECONDS and peak < GOAL_BYTES
         print("goal met" if ok else "goal MISSED")
 

@@ -135,15 +135,28 @@ def test_every_metaspace_prepend_scheme(sp_model, repo, tmp_path, scheme):
     assert [pieces.count(t) for t in samples] == [len(backend.encode(t, add_special_tokens=False)) for t in samples]
 
 
-def test_build_benchmark_runs_small_with_a_sentencepiece_model(sp_model, tmp_path):
-    """bench/build.py end to end (worker pool included, from 200 papers) on a SentencePiece .model file."""
-    import subprocess
-    import sys
 
-    done = subprocess.run([sys.executable, "bench/build.py", "--papers", "220", "--tokenizer", str(sp_model),
-                           "--cutoff", "16384", "--keep", str(tmp_path)], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    assert "papers 220: build wall time" in done.stdout and "peak RSS" in done.stdout
-    assert "word by word (SpacePieces): equal to the whole-text encoding on 200 of 200 papers" in done.stdout
-    meta = json.loads((tmp_path / "out" / "bench.meta.json").read_text())
-    assert meta["paper_tokens"]["after_fit"]["max"] <= meta["paper_tokens"]["budget"]
+def test_a_build_with_pieces_fits_every_row_by_the_whole_text_count(sp_model, repo, tmp_path):
+    """`preprocess.build` on 40 papers from bench/build.py's generator, with a converted SentencePiece model:
+    every row's paper fits the budget by the backend's own whole-text count, and the meta's lengths are exact."""
+    import importlib.util
+
+    from preprocess.build import _percentiles, build, parse_args
+
+    spec = importlib.util.spec_from_file_location("bench_build", repo / "bench" / "build.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    raw, parsed = tmp_path / "raw", tmp_path / "parsed"
+    bench.generate(40, raw, parsed, seed=3)
+    tok = convert(sp_model, False, tmp_path / "tok")
+    assert tok._pieces is not None
+    meta = build(parse_args(["--raw", str(raw), "--parsed", str(parsed), "--out", str(tmp_path / "out"),
+                             "--tokenizer", str(tmp_path / "tok"), "--cutoff", "16384", "--workers", "1"]))
+    budget = meta["paper_tokens"]["budget"]
+    rows = [json.loads(line) for split in ("train", "test")
+            for line in (tmp_path / "out" / f"sample_{split}.jsonl").read_text().splitlines()]
+    inputs = {row["input"] for row in rows}
+    exact = [len(tok._backend.encode(text, add_special_tokens=False)) for text in inputs]
+    assert len(inputs) > 20 and max(exact) <= budget
+    assert _percentiles(exact) == meta["paper_tokens"]["after_fit"], "the meta's counts are the exact ones"
+    assert meta["paper_tokens"]["before_fit"]["max"] > budget, "the papers needed fitting"

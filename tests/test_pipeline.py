@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -34,9 +33,12 @@ def make(target: str, saves: Path, args: str, **env: str) -> str:
 
 
 def build_data(ws: Path, name: str, cutoff: int) -> Path:
+    """`make data`'s build, in process (test_lifecycle's fixture runs the CLI itself)."""
+    from preprocess.build import main
+
     out = ws / name
-    run([sys.executable, "-m", "preprocess.build", "--raw", "data/sample", "--out", out, "--name", "sample",
-         "--tokenizer", ws / "tiny", "--cutoff", cutoff])
+    main(["--raw", str(REPO / "data" / "sample"), "--out", str(out), "--name", "sample",
+          "--tokenizer", str(ws / "tiny"), "--cutoff", str(cutoff)])
     return out
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, shared_fixture
 
+from preprocess.build import main as build_main
 from preprocess.crawl_pdf import pdf_filename
 from preprocess.make_sample import render_pdf
 from preprocess.parse_pdf import PdfError
@@ -251,8 +252,8 @@ def test_cli_prompt_is_byte_identical_to_the_training_prompt(source: str, fmt: s
         typed = ["", ""]
     data = tmp_path / "data"
     crawl = one_paper_crawl(tmp_path / "crawl", pdf, title, abstract, KEYWORDS)
-    run([sys.executable, "-m", "preprocess.build", "--raw", crawl, "--out", data, "--name", "one",
-         "--tokenizer", tiny_model, "--cutoff", 1024, "--test-size", 0, "--format", fmt])
+    build_main([str(a) for a in ["--raw", crawl, "--out", data, "--name", "one", "--tokenizer", tiny_model,
+                                 "--cutoff", 1024, "--test-size", 0, "--format", fmt]])  # in process: torch is loaded
     rows, train_ids = training_prompts(tiny_model, data, tmp_path)
     assert rows and len(train_ids) == len(rows)
 

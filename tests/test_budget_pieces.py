@@ -3,10 +3,12 @@ against the whole-text encoding of real converted tokenizers, in both shapes tra
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import random
 
 import pytest
+from conftest import REPO
 from tokenizers import Tokenizer as Backend
 
 from preprocess.budget import SpacePieces, Tokenizer, fit_paper, load_tokenizer, paper_budget
@@ -16,23 +18,17 @@ from preprocess.record import Paper, Section
 ODD = ["  ", "   ", "\n", "\n\n", "\t", " \n ", "▁", " ▁ ", "<s>", "</s>", "naïve", "漢字", "😀", "3.14", "  x"]
 
 
+def bench_build():
+    """bench/build.py as a module: its synthetic crawl generator and sentence pool (the sample's own prose)."""
+    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def corpus(repo) -> list[str]:
-    """Prose of the bundled sample source, as sentences."""
-    texts: list[str] = []
-
-    def walk(value) -> None:
-        if isinstance(value, str) and len(value) > 40:
-            texts.append(value)
-        elif isinstance(value, dict):
-            for v in value.values():
-                walk(v)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v)
-
-    for path in sorted((repo / "data" / "sample_source").glob("*.json")):
-        walk(json.loads(path.read_text(encoding="utf-8")))
-    return texts
+    """Sentences of the bundled sample source's prose."""
+    return bench_build().sentence_pool()
 
 
 @pytest.fixture(scope="module")
@@ -139,13 +135,9 @@ def test_every_metaspace_prepend_scheme(sp_model, repo, tmp_path, scheme):
 def test_a_build_with_pieces_fits_every_row_by_the_whole_text_count(sp_model, repo, tmp_path):
     """`preprocess.build` on 40 papers from bench/build.py's generator, with a converted SentencePiece model:
     every row's paper fits the budget by the backend's own whole-text count, and the meta's lengths are exact."""
-    import importlib.util
-
     from preprocess.build import _percentiles, build, parse_args
 
-    spec = importlib.util.spec_from_file_location("bench_build", repo / "bench" / "build.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = bench_build()
     raw, parsed = tmp_path / "raw", tmp_path / "parsed"
     bench.generate(40, raw, parsed, seed=3)
     tok = convert(sp_model, False, tmp_path / "tok")

@@ -165,7 +165,7 @@ class Tokenizer:
             return None
 
     def _encode(self, text: str) -> Any:
-        """An Encoding (backend) or the offsets (wrapper) of `text`; count and encoding are remembered."""
+        """An Encoding (backend) or the offsets (pieces, wrapper) of `text`; count and encoding are remembered."""
         if self._pieces is not None:
             enc = self._pieces.offsets(text)
         elif self._backend is not None:
@@ -175,10 +175,14 @@ class Tokenizer:
         if len(self._encodings) >= self.ENCODINGS_KEPT:
             self._encodings.clear()
         self._encodings[text] = enc
+        self._remember(text, len(enc))
+        return enc
+
+    def _remember(self, text: str, n: int) -> int:
         if len(self._counts) >= self.MEMO_SIZE:
             self._counts.clear()
-        self._counts[text] = len(enc)
-        return enc
+        self._counts[text] = n
+        return n
 
     def count(self, text: str) -> int:
         n = self._counts.get(text)
@@ -186,10 +190,7 @@ class Tokenizer:
             return n
         if self._pieces is None:
             return len(self._encode(text))
-        if len(self._counts) >= self.MEMO_SIZE:
-            self._counts.clear()
-        n = self._counts[text] = self._pieces.count(text)
-        return n
+        return self._remember(text, self._pieces.count(text))  # no offsets needed: skip building them
 
     def cut(self, text: str, max_tokens: int) -> str:
         """The longest prefix of `text` of at most `max_tokens` tokens, ended at a word boundary."""
@@ -209,7 +210,7 @@ class Tokenizer:
         enc = self._encodings.get(text)
         if enc is None:
             enc = self._encode(text)
-        return enc.offsets if self._backend is not None and self._pieces is None else enc
+        return enc if isinstance(enc, list) else enc.offsets  # a backend Encoding, or offsets already
 
 
 def load_tokenizer(name_or_path: str) -> Tokenizer:

@@ -32,7 +32,7 @@ STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
 PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND))
 
-.PHONY: help setup sample parse data tiny-model check-recipes train export predict eval webui api review review-ui crawl test quality demo
+.PHONY: help setup sample parse data tiny-model check-recipes train export predict eval webui api review review-ui crawl test test-fast quality demo
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -47,51 +47,54 @@ $(STAMP): requirements.txt
 	rm -f $(VENV)/.stamp-* && touch $@
 
 sample: setup ## re-render the bundled synthetic sample (data/sample/) from data/sample_source/
-	$(PY) -m preprocess.make_sample --source data/sample_source --out data/sample
+	$(PY) -m preprocess.sample --source data/sample_source --out data/sample
 
 parse: setup ## parse the PDFs under RAW -> PARSE_OUT/<forum>.json + errors.jsonl [PDF_BACKEND=default|pypdf|pymupdf|grobid]
-	$(PY) -m preprocess.parse_pdf --in $(RAW) --out $(PARSE_OUT) --backend $(PDF_BACKEND) $(ARGS)
+	$(PY) -m preprocess.pdf --in $(RAW) --out $(PARSE_OUT) --backend $(PDF_BACKEND) $(ARGS)
 
 tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + tokenizer under models/tiny/
 
 models/tiny/config.json:
-	$(PY) -m recipes.tiny_model --sample data/sample --out models/tiny
+	$(PY) -m lifecycle.tiny_model --sample data/sample --out models/tiny
 
 data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW [PARSED=dir] [BUILD_ARGS=...] -> data/NAME_{train,test}.jsonl, registered
-	$(PY) -m preprocess.build --raw $(RAW) $(if $(PARSED),--parsed $(PARSED)) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF) $(BUILD_ARGS)
+	$(PY) -m preprocess.dataset --raw $(RAW) $(if $(PARSED),--parsed $(PARSED)) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF) $(BUILD_ARGS)
 
 check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks (no weights loaded)
-	$(PY) -m recipes.check
+	$(PY) -m lifecycle.check
 
 train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [NNODES=n ...] [RESUME=1] -> saves/RECIPE/
-	$(PY) -m recipes.run train $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.run train $(RECIPE) $(ARGS)
 
 export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
-	$(PY) -m recipes.run export $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.run export $(RECIPE) $(ARGS)
 
 predict: setup ## batch predict the test split [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm] -> saves/RECIPE/predict/
-	$(PY) -m recipes.run predict $(RECIPE) $(PREDICT_ARG) $(ARGS)
+	$(PY) -m lifecycle.run predict $(RECIPE) $(PREDICT_ARG) $(ARGS)
 
 eval: setup ## score predictions against the human reviews -> saves/RECIPE/eval/
-	$(PY) -m recipes.run eval $(RECIPE) $(DATA_ARG) $(ARGS)
+	$(PY) -m lifecycle.run eval $(RECIPE) $(DATA_ARG) $(ARGS)
 
 webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (GRADIO_SERVER_PORT), run in SAVES_DIR/webui/, datasets from data/
-	$(PY) -m recipes.run webui $(RECIPE)
+	$(PY) -m lifecycle.run webui $(RECIPE)
 
 api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000)
-	$(PY) -m recipes.run api $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.run api $(RECIPE) $(ARGS)
 
 review: setup ## review one paper: RECIPE=<name> PDF=<file> [TITLE="..."] [ABSTRACT="..."] [ARGS="--out r.md"]
-	@$(PY) -m recipes.review --recipe $(RECIPE) --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(ARGS)
+	@$(PY) -m lifecycle.review --recipe $(RECIPE) --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(ARGS)
 
 review-ui: setup ## review page on 127.0.0.1 (GRADIO_SERVER_PORT, default 7860): upload a PDF, get a review
-	$(PY) -m recipes.review_ui --recipe $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.review.page --recipe $(RECIPE) $(ARGS)
 
 crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venue>/
 	$(PY) -m preprocess.crawl --venue "$(VENUE)" --out data/crawl $(ARGS)
 
-test: setup ## run the test suite (CPU; GPU tests are skipped)
+test: setup ## run the whole test suite: unit, catalogue and end-to-end layers (CPU; GPU tests are skipped)
 	$(PY) -m pytest
+
+test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (~1 min)
+	$(PY) -m pytest tests/unit tests/catalogue
 
 quality: setup ## lint with ruff
 	$(PY) -m ruff check .

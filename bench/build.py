@@ -5,7 +5,7 @@
 
 Generates a crawl (6 ICLR venues 2020-2025, API v1 and v2 notes, ~4 reviews a paper) and parsed JSON for it,
 with the problems a real crawl has (withdrawn papers, duplicate lines, empty/short/duplicate reviews, URLs,
-missing or tiny parses, malformed lines), then runs `python -m preprocess.build` on 2 cores and prints its wall
+missing or tiny parses, malformed lines), then runs `python -m preprocess.dataset` on 2 cores and prints its wall
 time and the peak RSS of its whole process tree. Goal: < 10 min and < 4 GB. Sentences are drawn from the
 bundled sample's own prose (data/sample_source), so tokens per word are those of real review text.
 The default tokenizer is Mistral-7B-Instruct-v0.2's SentencePiece model as shipped inside the `mistral-common`
@@ -197,7 +197,7 @@ def check_counts(tokenizer: str, parsed: Path, n: int = 200) -> str:
     from tokenizers import Tokenizer as Backend
 
     sys.path.insert(0, str(REPO))
-    from preprocess.budget import Tokenizer
+    from preprocess.dataset.tokenizer import Tokenizer
 
     backend = Backend.from_file(str(Path(tokenizer) / "tokenizer.json"))
     tok = Tokenizer.from_backend(backend.to_str())
@@ -248,7 +248,7 @@ def main() -> None:
             injected = generate(args.papers, raw, parsed, args.seed)
             print(f"generated {injected} in {time.monotonic() - t0:.0f} s (not timed below)", flush=True)
         cores = sorted(os.sched_getaffinity(0))[: args.cores]
-        cmd = [sys.executable, "-m", "preprocess.build", "--raw", str(raw), "--parsed", str(parsed), "--out",
+        cmd = [sys.executable, "-m", "preprocess.dataset", "--raw", str(raw), "--parsed", str(parsed), "--out",
                str(out), "--name", "bench", "--tokenizer", tokenizer, "--cutoff", str(args.cutoff),
                "--workers", str(len(cores))]
         t0 = time.monotonic()

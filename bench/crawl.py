@@ -21,8 +21,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from preprocess.crawl import CrawlOptions, crawl  # noqa: E402
-from preprocess.venues import venue_slug  # noqa: E402
+from preprocess.core.venues import venue_slug  # noqa: E402
+from preprocess.crawl.options import CrawlOptions  # noqa: E402
+from preprocess.crawl.run import crawl  # noqa: E402
 
 
 def peak_rss_mib() -> float:

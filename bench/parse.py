@@ -26,9 +26,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from preprocess.parse_pdf import backend_problem, parse_batch, parse_pdf  # noqa: E402
-from preprocess.pdf_grobid import tei_to_record  # noqa: E402
-from preprocess.pdf_quality import body_headings, heading_recall, margin_number_runs, record_text  # noqa: E402
+from preprocess.pdf.backends import backend_problem, parse_pdf  # noqa: E402
+from preprocess.pdf.batch import parse_batch  # noqa: E402
+from preprocess.pdf.grobid import tei_to_record  # noqa: E402
+from preprocess.pdf.quality import body_headings, heading_recall, margin_number_runs, record_text  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
 
@@ -47,19 +48,19 @@ def quality(pdf: Path, backend: str) -> dict:
         return {"file": pdf.name, "error": str(exc)}
     row = {
         "file": pdf.name,
-        "pages": record["pages"],
-        "title": bool(record["title"]),
-        "abstract_words": len(record["abstract"].split()),
+        "pages": record.pages,
+        "title": bool(record.title),
+        "abstract_words": len(record.abstract.split()),
         "body_sections": len(body_headings(record)),
-        "references": len(record["references"]),
+        "references": len(record.references),
         "margin_number_runs": margin_number_runs(record_text(record)),
     }
     tei = pdf.parent / (pdf.stem + ".tei.xml")
     if tei.exists():
         grobid = tei_to_record(tei.read_text(encoding="utf-8"))
-        recall, missed = heading_recall(body_headings(grobid), [s["heading"] for s in record["sections"]])
+        recall, missed = heading_recall(body_headings(grobid), [s.heading for s in record.sections])
         row.update(heading_recall=round(recall, 3), missed=missed)
-        row["same_title_as_grobid"] = record["title"] == grobid["title"]
+        row["same_title_as_grobid"] = record.title == grobid.title
     return row
 
 
@@ -69,13 +70,13 @@ def cpu_rate(pdfs: list[Path], backend: str) -> float:
     the layout model's extra threads are not counted, so read it beside the wall-clock figures."""
     start, pages = time.process_time(), 0
     for pdf in pdfs:
-        pages += parse_pdf(pdf, backend)["pages"]
+        pages += parse_pdf(pdf, backend).pages
     return round(pages / max(time.process_time() - start, 1e-9), 1)
 
 
 def speed(pdfs: list[Path], backend: str, min_pages: int, workers: int) -> dict:
     """pages/s of `parse_batch` over copies of `pdfs` adding up to at least `min_pages` pages."""
-    pages = {pdf: parse_pdf(pdf, "default")["pages"] for pdf in pdfs}
+    pages = {pdf: parse_pdf(pdf, "default").pages for pdf in pdfs}
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"
         src.mkdir()

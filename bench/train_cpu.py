@@ -4,7 +4,7 @@
     python bench/train_cpu.py --cutoff 2048          # 2,048-token rows (linear RoPE x2): ~2 papers per pack
 
 Builds the tiny model and the sample's datasets in a temp dir (nothing lands in the repo), then trains
-through `python -m recipes.run train tiny`, the two modes alternating (--repeats times each; the median is
+through `python -m lifecycle.run train tiny`, the two modes alternating (--repeats times each; the median is
 printed, with the spread, since a shared 2-core machine is noisy). Real tokens are counted in the tokenized
 train set each run saves (`tokenized_path`: non-pad tokens), slots from the Trainer's `num_input_tokens_seen`
 (padding included), time from its `train_runtime` (the training loop only, no model load).
@@ -48,7 +48,7 @@ def train_once(ws: Path, mode: str, extra: dict[str, str], epochs: float, cutoff
             "save_steps": 100000, "plot_loss": "false", **extra}
     if cutoff > 1024:  # the tiny model has 1,024 positions
         args["rope_scaling"] = "linear"
-    run([sys.executable, "-m", "recipes.run", "train", "tiny", *(f"{k}={v}" for k, v in args.items())],
+    run([sys.executable, "-m", "lifecycle.run", "train", "tiny", *(f"{k}={v}" for k, v in args.items())],
         env={"SAVES_DIR": str(saves), "NPROC": "1", "RESUME": "0"})
     state = json.loads((saves / "tiny" / "trainer_state.json").read_text())
     results = json.loads((saves / "tiny" / "train_results.json").read_text())
@@ -66,8 +66,8 @@ def main() -> None:
     load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         ws = Path(tmp)
-        run([sys.executable, "-m", "recipes.tiny_model", "--sample", "data/sample", "--out", ws / "tiny"])
-        run([sys.executable, "-m", "preprocess.build", "--raw", "data/sample", "--out", ws / "data", "--name",
+        run([sys.executable, "-m", "lifecycle.tiny_model", "--sample", "data/sample", "--out", ws / "tiny"])
+        run([sys.executable, "-m", "preprocess.dataset", "--raw", "data/sample", "--out", ws / "data", "--name",
              "sample", "--tokenizer", ws / "tiny", "--cutoff", "1024"])
         runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
         for rep in range(args.repeats):

@@ -10,9 +10,9 @@ import json
 import re
 from collections.abc import Sequence
 
-from eval.llm import ChatClient
-from eval.structure import split_parts
-from preprocess import prompts
+from preprocess.core import prompts
+from preprocess.core.llm import ChatClient
+from preprocess.core.target import is_trailer, split_parts
 
 MAX_CONCERNS = 20  # per review, in order; keeps the matcher cost bounded
 MIN_WORDS = 3  # shorter items are headings or fragments, not concerns
@@ -26,7 +26,7 @@ _LABEL_FORMS = (re.compile(r"^\s*#{1,6}\s*(?P<name>.+?)\s*(?P<rest>)$"),
                 re.compile(r"^\s*(?P<name>[A-Za-z][A-Za-z ,&/()'-]*?)\s*[:：]\s*(?P<rest>.*)$"))
 _WEAKNESS = re.compile(r"weakness|\bcons\b|concern|negative|reject|limitation|criticism|drawback", re.IGNORECASE)
 MAX_LABEL_WORDS = 4  # longer "Name:" prefixes are prose, not labels
-_TRAILER = re.compile(r"^\s*\**\s*(rating|decision|confidence)\s*\**\s*[:：]", re.IGNORECASE)
+_CONFIDENCE = re.compile(r"^\s*\**\s*confidence\s*\**\s*[:：]", re.IGNORECASE)  # beside the target's tail
 
 
 def extract_concerns(text: str) -> list[str]:
@@ -41,7 +41,7 @@ def extract_concerns(text: str) -> list[str]:
     if parts:
         body = parts.get(CONCERN_PART, "")
     else:
-        kept = [line for line in text.splitlines() if not _TRAILER.match(line)]
+        kept = [line for line in text.splitlines() if not (is_trailer(line) or _CONFIDENCE.match(line))]
         body = weakness_sections(kept) or "\n".join(kept)
     lines = [line for line in body.splitlines() if line.strip()]
     items: list[str] = []

@@ -17,14 +17,14 @@ import logging
 import os
 import random
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import numpy as np
 
 from eval.concerns import json_array
-from eval.llm import ChatClient
-from preprocess import prompts
+from preprocess.core import prompts
+from preprocess.core.llm import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -147,14 +147,9 @@ def _mean(values: Sequence[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
 
-def hit_rates(model: Sequence[list[str]], humans: Sequence[Sequence[list[str]]], matcher: Matcher,
-              seed: int = 0) -> dict[str, object]:
-    """All overlap numbers for papers given as (model concerns, [concerns of each human]) per paper."""
-    if len(model) != len(humans):
-        raise ValueError("one model concern list per paper")
-    humans = [[h for h in paper if h] for paper in humans]
-    n = len(model)
-    shuffled = derangement(n, seed) if n >= 2 else None
+def _pair_jobs(model: Sequence[list[str]], humans: Sequence[Sequence[list[str]]], shuffled: list[int] | None,
+               ) -> tuple[list[tuple[list[str], list[str]]], dict[tuple[str, int, int, int], int]]:
+    """Every pair of concern lists to match, and where each (kind, paper, i, j) pair sits in that list."""
     jobs: list[tuple[list[str], list[str]]] = []
     index: dict[tuple[str, int, int, int], int] = {}
 
@@ -162,7 +157,7 @@ def hit_rates(model: Sequence[list[str]], humans: Sequence[Sequence[list[str]]],
         index[(kind, p, i, j)] = len(jobs)
         jobs.append((a, b))
 
-    for p in range(n):
+    for p in range(len(model)):
         for i, h in enumerate(humans[p]):
             if model[p]:
                 add("model", p, i, 0, model[p], h)
@@ -171,45 +166,60 @@ def hit_rates(model: Sequence[list[str]], humans: Sequence[Sequence[list[str]]],
         if shuffled is not None and model[p]:
             for i, h in enumerate(humans[shuffled[p]]):
                 add("shuffled", p, i, 0, model[p], h)
+    return jobs, index
+
+
+def _against_humans(per: list[Hits], n_items: int) -> tuple[float, float, float]:
+    """(pairwise share of A's items matched, share matched by any human, share of the humans' items raised)."""
+    return (statistics.fmean(_share(a) for a, _ in per), _share([any(a[k] for a, _ in per) for k in range(n_items)]),
+            statistics.fmean(_share(b) for _, b in per))
+
+
+def _among_humans(reviews: Sequence[list[str]], hits: Callable[[int, int], Hits]) -> tuple[float, float]:
+    """Each reviewer of a paper against each other one: (pairwise share, share raised by any other)."""
+    k = len(reviews)
+    directed: dict[tuple[int, int], list[bool]] = {}
+    for i in range(k):
+        for j in range(i + 1, k):
+            directed[(i, j)], directed[(j, i)] = hits(i, j)
+    pairwise = statistics.fmean(_share(v) for v in directed.values())
+    any_other = statistics.fmean(_share([any(directed[(i, j)][c] for j in range(k) if j != i)
+                                         for c in range(len(reviews[i]))]) for i in range(k))
+    return pairwise, any_other
+
+
+def hit_rates(model: Sequence[list[str]], humans: Sequence[Sequence[list[str]]], matcher: Matcher,
+              seed: int = 0) -> dict[str, object]:
+    """All overlap numbers for papers given as (model concerns, [concerns of each human]) per paper."""
+    if len(model) != len(humans):
+        raise ValueError("one model concern list per paper")
+    humans = [[h for h in paper if h] for paper in humans]
+    n = len(model)
+    shuffled = derangement(n, seed) if n >= 2 else None
+    jobs, index = _pair_jobs(model, humans, shuffled)
     hits = matcher.match_many(jobs)
-
-    def get(kind: str, p: int, i: int, j: int = 0) -> Hits:
-        return hits[index[(kind, p, i, j)]]
-
-    precision, any_human, recall, shuf_pair, shuf_any, hh_pair, hh_any = ([] for _ in range(7))
+    scored, control, among = [], [], []
     for p in range(n):
         if model[p] and humans[p]:
-            per = [get("model", p, i) for i in range(len(humans[p]))]
-            precision.append(statistics.fmean(_share(a) for a, _ in per))
-            any_human.append(_share([any(a[k] for a, _ in per) for k in range(len(model[p]))]))
-            recall.append(statistics.fmean(_share(b) for _, b in per))
+            scored.append(_against_humans([hits[index[("model", p, i, 0)]] for i in range(len(humans[p]))],
+                                          len(model[p])))
         if shuffled is not None and model[p] and humans[shuffled[p]]:
-            per = [get("shuffled", p, i) for i in range(len(humans[shuffled[p]]))]
-            shuf_pair.append(statistics.fmean(_share(a) for a, _ in per))
-            shuf_any.append(_share([any(a[k] for a, _ in per) for k in range(len(model[p]))]))
-        k = len(humans[p])
-        if k >= 2:
-            directed: dict[tuple[int, int], list[bool]] = {}
-            for i in range(k):
-                for j in range(i + 1, k):
-                    a, b = get("human", p, i, j)
-                    directed[(i, j)], directed[(j, i)] = a, b
-            hh_pair.append(statistics.fmean(_share(v) for v in directed.values()))
-            hh_any.append(statistics.fmean(
-                _share([any(directed[(i, j)][c] for j in range(k) if j != i)
-                        for c in range(len(humans[p][i]))])
-                for i in range(k)))
+            per = [hits[index[("shuffled", p, i, 0)]] for i in range(len(humans[shuffled[p]]))]
+            control.append(_against_humans(per, len(model[p]))[:2])
+        if len(humans[p]) >= 2:
+            among.append(_among_humans(humans[p], lambda i, j, p=p: hits[index[("human", p, i, j)]]))
+    column = lambda rows, k: _mean([r[k] for r in rows])  # noqa: E731
     return {
         "matcher": matcher.name,
         "n_papers": n,
-        "n_papers_scored": len(precision),
+        "n_papers_scored": len(scored),
         "model_without_concerns": sum(not m for m in model),
         "mean_concerns_model": _mean([len(m) for m in model]),
         "mean_concerns_human": _mean([len(h) for paper in humans for h in paper]),
-        "model_vs_human": {"pairwise": _mean(precision), "any_human": _mean(any_human),
-                           "human_concerns_raised": _mean(recall)},
-        "shuffled_control": {"pairwise": _mean(shuf_pair), "any_human": _mean(shuf_any),
-                             "n_papers": len(shuf_pair)},
-        "human_vs_human": {"pairwise": _mean(hh_pair), "any_other_human": _mean(hh_any),
-                           "n_papers": len(hh_pair)},
+        "model_vs_human": {"pairwise": column(scored, 0), "any_human": column(scored, 1),
+                           "human_concerns_raised": column(scored, 2)},
+        "shuffled_control": {"pairwise": column(control, 0), "any_human": column(control, 1),
+                             "n_papers": len(control)},
+        "human_vs_human": {"pairwise": column(among, 0), "any_other_human": column(among, 1),
+                           "n_papers": len(among)},
     }

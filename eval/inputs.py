@@ -2,7 +2,7 @@
 
 Predictions are LLaMA-Factory's `generated_predictions.jsonl` (`prompt`, `predict`, `label`), in
 test-set order. References are the test JSONL `data/<name>_test.jsonl` or its sidecar
-`data/<name>_test.refs.jsonl` (one line per test row: forum, decision, scale, all human reviews);
+`data/<name>_test.refs.jsonl` (`preprocess/core/refs.py`: one line per test row, all human reviews);
 given the test JSONL (or the build's `data/<name>.meta.json`), the sidecar beside it is used when present.
 """
 
@@ -12,37 +12,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from preprocess.jsonl import read_jsonl
+from preprocess.core.jsonl import read_jsonl
+from preprocess.core.names import split_name
+from preprocess.core.refs import PaperRefs
 
 log = logging.getLogger(__name__)
 
-DECISIONS = ("accepted", "rejected", "unknown")
 SIDECAR_SUFFIX = ".refs.jsonl"
 META_SUFFIX = ".meta.json"
-
-
-@dataclass(frozen=True)
-class HumanReview:
-    id: str
-    rating: int | None
-    confidence: int | None
-    text: str
-
-
-@dataclass(frozen=True)
-class PaperRefs:
-    """One sidecar line: the paper a test row belongs to and all its human reviews."""
-
-    forum: str
-    venue: str
-    year: int | None
-    title: str
-    decision: str
-    rating_scale: tuple[int, ...]
-    target_review_id: str
-    reviews: tuple[HumanReview, ...]
 
 
 @dataclass(frozen=True)
@@ -85,7 +63,7 @@ def resolve_references(path: str | Path) -> tuple[Path | None, Path | None]:
         sidecar: Path | None = path
     elif name.endswith(META_SUFFIX):  # `data/<name>.meta.json` describes the build: its test split is <name>_test
         stem = name[: -len(META_SUFFIX)]
-        bases = [path.with_name(stem + "_test"), path.with_name(stem)]
+        bases = [path.with_name(split_name(stem, "test")), path.with_name(stem)]
         base = next((b for b in bases if any(b.with_name(b.name + s).exists() for s in (".jsonl", SIDECAR_SUFFIX))),
                     bases[0])
         sidecar = None
@@ -108,41 +86,6 @@ def resolve_references(path: str | Path) -> tuple[Path | None, Path | None]:
     return test, sidecar
 
 
-def _optional_int(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or int(value) != value:
-        raise ValueError(f"{where}: expected an integer or null, got {value!r}")
-    return int(value)
-
-
-def parse_refs_line(obj: dict[str, Any], where: str) -> PaperRefs:
-    """Validate one sidecar object; `where` names file and row in errors."""
-    missing = [key for key in ("forum", "decision", "reviews", "target_review_id") if key not in obj]
-    if missing:
-        raise ValueError(f"{where}: missing keys {missing}")
-    if obj["decision"] not in DECISIONS:
-        raise ValueError(f"{where}: decision {obj['decision']!r} not one of {DECISIONS}")
-    if not isinstance(obj["reviews"], list):
-        raise ValueError(f"{where}: reviews must be a list")
-    reviews = []
-    for i, review in enumerate(obj["reviews"]):
-        if not isinstance(review, dict) or not isinstance(review.get("text"), str):
-            raise ValueError(f"{where}: reviews[{i}] needs a text string")
-        reviews.append(HumanReview(
-            id=str(review.get("id", i)),
-            rating=_optional_int(review.get("rating"), f"{where}: reviews[{i}].rating"),
-            confidence=_optional_int(review.get("confidence"), f"{where}: reviews[{i}].confidence"),
-            text=review["text"],
-        ))
-    scale = tuple(int(v) for v in obj.get("rating_scale") or ())
-    return PaperRefs(
-        forum=str(obj["forum"]), venue=str(obj.get("venue", "")), year=_optional_int(obj.get("year"), where),
-        title=str(obj.get("title", "")), decision=obj["decision"], rating_scale=scale,
-        target_review_id=str(obj["target_review_id"]), reviews=tuple(reviews),
-    )
-
-
 def _squash(text: str, n: int = 60) -> str:
     return re.sub(r"\s+", "", text)[:n]
 
@@ -160,7 +103,7 @@ def load_inputs(predictions: str | Path, references: str | Path) -> EvalInputs:
     refs: list[PaperRefs | None]
     if sidecar_path is not None:
         raw = read_jsonl(sidecar_path)
-        refs = [parse_refs_line(obj, f"{sidecar_path}: row {i}") for i, obj in enumerate(raw, start=1)]
+        refs = [PaperRefs.from_dict(obj, f"{sidecar_path}: row {i}") for i, obj in enumerate(raw, start=1)]
         counted = sidecar_path
     else:
         refs = [None] * len(read_jsonl(test_path))

@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eval.inputs import PaperRefs
-from eval.llm import ChatClient
-from preprocess import prompts
+from preprocess.core import prompts
+from preprocess.core.llm import ChatClient
+from preprocess.core.refs import PaperRefs
 
 MAX_REVIEW_CHARS = 6000  # per review in the judge prompt; keeps prompts inside small context windows
 _VERDICT = re.compile(r"\[\[\s*([ABC])\s*\]\]")

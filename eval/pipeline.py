@@ -10,12 +10,13 @@ from typing import Any
 
 from eval import concerns, hitrate, judge, ratings, similarity, structure
 from eval.inputs import EvalInputs, load_inputs
-from eval.llm import ChatClient
-from preprocess.jsonl import read_jsonl, write_jsonl
+from preprocess.core.jsonl import read_jsonl, write_jsonl
+from preprocess.core.llm import ChatClient
 
 log = logging.getLogger(__name__)
 
 PAPER_RULE = "first prediction per forum (test order); a paper counts once"
+API_KEY_ENV = "EVAL_API_KEY"  # the bearer key for --llm-url, read from the environment only
 
 
 @dataclass
@@ -43,7 +44,7 @@ def make_client(config: EvalConfig) -> ChatClient:
     if not config.llm_url or not config.llm_model:
         raise ValueError("--judge, --hitrate-matcher llm and --concerns llm need --llm-url and --llm-model")
     return ChatClient(config.llm_url, config.llm_model, config.llm_cache or config.out / "llm_cache",
-                      workers=config.llm_workers, max_tokens=config.llm_max_tokens)
+                      key_env=API_KEY_ENV, workers=config.llm_workers, max_tokens=config.llm_max_tokens)
 
 
 def run_hitrate(inputs: EvalInputs, config: EvalConfig, client: ChatClient | None) -> dict[str, Any]:

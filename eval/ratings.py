@@ -9,33 +9,15 @@ Human leave-one-out MAE and a constant-median predictor are reported beside as y
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eval.inputs import EvalRow
+from preprocess.core.target import parse_decision, parse_rating
 
 DEFAULT_SCALE = tuple(range(1, 11))
-_RATING = re.compile(r"^[ \t]*[*_#]*[ \t]*(?:overall[ \t]+)?(?:rating|score)[ \t]*[*_]*[ \t]*[:：]"
-                     r"[ \t]*[*_]*[ \t]*(-?\d+(?:\.\d+)?)", re.IGNORECASE | re.MULTILINE)
-_DECISION = re.compile(r"^[ \t]*[*_#]*[ \t]*decision[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(accept|reject)",
-                       re.IGNORECASE | re.MULTILINE)
-
-
-def parse_rating(text: str) -> float | None:
-    """The number on the last `Rating: N` line (also `**Rating:** N`, `Score: N`), or None."""
-    matches = _RATING.findall(text)
-    return float(matches[-1]) if matches else None
-
-
-def parse_decision(text: str) -> str | None:
-    """`accepted` / `rejected` from the last `Decision: Accept|Reject...` line, or None."""
-    matches = _DECISION.findall(text)
-    if not matches:
-        return None
-    return "accepted" if matches[-1].lower() == "accept" else "rejected"
 
 
 def on_scale(rating: float, scale: Sequence[int]) -> bool:

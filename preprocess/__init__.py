@@ -1,1 +1,2 @@
-"""Data preparation: crawl OpenReview, parse PDFs, normalise reviews, build LLaMA-Factory datasets."""
+"""The data side, one sub-package per stage: crawl (OpenReview) -> pdf (parsing) -> dataset (training rows);
+core holds what they share, sample renders the bundled synthetic crawl."""

@@ -3,7 +3,7 @@ file as LLaMA-Factory's own predict (`make predict`).
 
     python scripts/vllm_infer.py saves/<recipe>/predict.yaml [--dry-run] [--tensor-parallel N]
 
-The config is the predict.yaml that recipes/run.py writes. It goes through LLaMA-Factory's own parser and
+The config is the predict.yaml that lifecycle/run.py writes. It goes through LLaMA-Factory's own parser and
 dataset code (template, cutoff_len, the prompt-only processor predict uses), so the prompts match
 `make predict` token for token; vLLM only generates. Output: <output_dir>/generated_predictions.jsonl, one
 {"prompt", "predict", "label"} per line, as LLaMA-Factory writes it. `--dry-run` stops before vLLM and

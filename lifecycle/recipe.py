@@ -1,0 +1,98 @@
+"""A recipe and the run it made: `recipes/<name>.yaml` in, everything under `saves/<name>/` derived from it.
+
+`make train` records the recipe with its `ARGS` as `saves/<name>/train.yaml`; export, predict, serve and review
+read the model keys from that record (`trained_recipe`), so an override given at training follows the run.
+`SAVES_DIR` moves every output elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from preprocess.core.names import dataset_list, held_out_name
+
+RECIPES = Path("recipes")
+DEFAULT_SAVES = Path("saves")  # what recipes name as output_dir
+# Recipe keys that describe the model and its inputs, carried from training to export/predict/serve.
+MODEL_KEYS = ("model_name_or_path", "template", "trust_remote_code", "rope_scaling", "flash_attn",
+              "cutoff_len", "dataset_dir", "enable_liger_kernel")
+QUANT_KEYS = ("quantization_bit", "quantization_type", "double_quantization", "quantization_method")
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot drive the lifecycle (missing file or key, inconsistent output_dir)."""
+
+
+def saves() -> Path:
+    """Where runs go: `$SAVES_DIR`, else `saves/`."""
+    return Path(os.environ.get("SAVES_DIR") or DEFAULT_SAVES)
+
+
+def load_recipe(name: str) -> dict[str, Any]:
+    """Read `recipes/<name>.yaml`; its output_dir must be `saves/<name>`."""
+    path = RECIPES / f"{name}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in RECIPES.glob("*.yaml")))
+        raise RecipeError(f"{path} does not exist; recipes: {known}")
+    recipe = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if Path(recipe.get("output_dir", "")) != DEFAULT_SAVES / name:
+        raise RecipeError(f"{path}: output_dir must be {DEFAULT_SAVES / name} (got {recipe.get('output_dir')!r})")
+    return recipe
+
+
+def trained_recipe(name: str) -> dict[str, Any]:
+    """The recipe as last trained (`saves/<name>/train.yaml`), else `recipes/<name>.yaml`."""
+    recipe = load_recipe(name)
+    record = saves() / name / "train.yaml"
+    if record.exists():
+        print(f"using the recorded run {record}", file=sys.stderr, flush=True)  # stdout may be a review
+        return yaml.safe_load(record.read_text(encoding="utf-8")) or recipe
+    return recipe
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """`key=value` strings -> dict, values read as YAML scalars (so `5.0e-5` is a float)."""
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise RecipeError(f"override {pair!r} is not key=value")
+        out[key] = yaml.safe_load(value) if value else ""
+    return out
+
+
+def eval_datasets(recipe: dict[str, Any]) -> str:
+    """The `_test` twin of each training dataset (`sample_train` -> `sample_test`): what predict reads."""
+    names = dataset_list(recipe.get("dataset"))
+    if not names:
+        raise RecipeError("recipe names no dataset")
+    return ",".join(held_out_name(n) for n in names)
+
+
+def model_config(name: str, recipe: dict[str, Any]) -> dict[str, Any]:
+    """Model keys for inference: the merged model if exported, else base + adapter (+ its quantization)."""
+    merged, adapter = saves() / name / "merged", saves() / name
+    config = {k: recipe[k] for k in MODEL_KEYS if k in recipe}
+    if (merged / "config.json").exists():
+        config["model_name_or_path"] = str(merged)
+        config.pop("rope_scaling", None)  # the merged config.json carries the trained RoPE factor
+    elif (adapter / "adapter_config.json").exists():
+        config.update(adapter_name_or_path=str(adapter), finetuning_type=recipe.get("finetuning_type", "lora"))
+        config.update({k: recipe[k] for k in QUANT_KEYS if k in recipe})
+    else:
+        raise RecipeError(f"no trained model for {name}: run `make train RECIPE={name}` first")
+    return config
+
+
+def check_servable(name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """`config` unchanged, unless it would generate from a RoPE-scaled run's adapter: then a RecipeError."""
+    if config.get("rope_scaling") and "adapter_name_or_path" in config:
+        raise RecipeError(f"{name} trained with rope_scaling: run `make export RECIPE={name}` first; served as "
+                          "base + adapter, LLaMA-Factory would scale RoPE by its inference default (x2), not "
+                          "the trained factor the merged config carries")
+    return config

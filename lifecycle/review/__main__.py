@@ -1,0 +1,95 @@
+"""`make review`: one paper in, a review out, from a recipe's trained model.
+
+    python -m lifecycle.review --recipe tiny --pdf paper.pdf [--title T] [--abstract A] [--out review.md]
+    make review RECIPE=tiny PDF=paper.pdf TITLE="..." ABSTRACT="..." ARGS="--temperature 0.5"
+
+The paper takes the path training data takes (`paper`: parsed, cleaned, typed title/abstract winning,
+fitted with the same layout, budget and fixed review reserve), in the turns of the recipe's dataset format
+(`preprocess/dataset/formats.py`), then LLaMA-Factory's ChatModel with the recipe's template: the prompt a
+training row of the same paper gets. Greedy unless --temperature is given. The page (`page`) reuses this.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from lifecycle.recipe import RecipeError, parse_overrides
+from lifecycle.review.paper import build_paper, fit_for_review
+from lifecycle.review.reviewer import Reviewer
+from lifecycle.review.setup import review_setup
+from preprocess.core.target import review_markdown
+from preprocess.dataset.formats import FORMATS
+from preprocess.pdf.backends import BACKENDS
+from preprocess.pdf.child import parse_in_child
+from preprocess.pdf.errors import PdfError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", default="tiny", help="name of recipes/<name>.yaml (model from saves/<name>/)")
+    parser.add_argument("--pdf", default="", help="the paper's PDF (body sections come from it)")
+    parser.add_argument("--text", type=Path, default=None, help="a text file with the main text (without --pdf)")
+    parser.add_argument("--title", default="", help="typed title: wins over the parsed one")
+    parser.add_argument("--abstract", default="", help="typed abstract: wins over the parsed one")
+    parser.add_argument("--keywords", default="", help="comma-separated keywords (training rows carry them)")
+    parser.add_argument("--backend", default="default", choices=list(BACKENDS), help="PDF parser backend")
+    parser.add_argument("--temperature", type=float, default=None, help="sample at this temperature (default greedy)")
+    parser.add_argument("--max-new-tokens", type=int, default=None,
+                        help="review length cap (default: the recipe's max_new_tokens, else the review reserve)")
+    parser.add_argument("--out", type=Path, default=None, help="also write the review (markdown) here")
+    parser.add_argument("--print-prompt", action="store_true",
+                        help="print the exact prompt the model would get (template applied) and exit")
+    parser.add_argument("overrides", nargs="*",
+                        help="key=value recipe overrides (ARGS=...); review_tokens= and format= as given to make data")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_intermixed_args(argv)
+    stdout = sys.stdout
+    try:
+        with contextlib.redirect_stdout(sys.stderr):  # LLaMA-Factory logs to stdout: keep it for the result
+            text = run_cli(args)
+    except (PdfError, RecipeError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    stdout.write(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def run_cli(args: argparse.Namespace) -> str:
+    """The CLI's work: the review as markdown, or the prompt with --print-prompt; notes go to stderr."""
+    setup = review_setup(args.recipe, parse_overrides(args.overrides))
+    for warning in setup.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.pdf:
+        parsed = parse_in_child(args.pdf, args.backend)
+        for warning in parsed.warnings:
+            print(f"parser: {warning}", file=sys.stderr)
+        paper = build_paper(parsed, args.title, args.abstract, args.keywords)
+    elif args.text:
+        paper = build_paper(None, args.title, args.abstract, args.keywords, args.text.read_text("utf-8"))
+    else:
+        raise ValueError("no paper: give --pdf <file> (PDF=<file> with make), or --text <file>")
+    reviewer = Reviewer(setup, load_model=not args.print_prompt)
+    fitted = fit_for_review(paper, reviewer.fit_tok, setup)
+    print(fitted.note(setup), file=sys.stderr)
+    conv = FORMATS[setup.format].conversation(fitted.text)
+    if args.print_prompt:
+        return reviewer.prompt_text(conv)
+    response = reviewer.generate(conv, args.temperature, args.max_new_tokens)
+    end = "ended" if response.finish_reason == "stop" else "hit the length cap"
+    print(f"prompt {response.prompt_length} tokens; review {response.response_length} tokens ({end})",
+          file=sys.stderr)
+    return review_markdown(response.response_text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""`make review-ui`: a small review page (Gradio) on 127.0.0.1: upload a PDF, get a review.
+
+    python -m lifecycle.review.page --recipe tiny [--port 7860] [--max-upload-mb 25] [key=value ...]
+
+The page runs the review CLI's functions: the PDF is parsed in a child process (a bad or hostile
+file costs an error on the page, never the server), typed title and abstract win over the parsed ones,
+and the note under the review says how much of the paper fitted the recipe's token budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from lifecycle.recipe import RecipeError, parse_overrides
+from lifecycle.review.paper import build_paper, fit_for_review
+from lifecycle.review.reviewer import Reviewer
+from lifecycle.review.setup import ReviewSetup, review_setup
+from preprocess.core.target import review_markdown
+from preprocess.dataset.formats import FORMATS
+from preprocess.pdf.child import parse_in_child
+from preprocess.pdf.errors import PdfError
+
+MAX_UPLOAD_MB = 25  # arXiv caps submissions at 50 MB; a conference paper's PDF is rarely over 10 MB
+DEFAULT_PORT = 7860  # Gradio's, as LLaMA-Factory's own web UI
+
+
+def review_paper(reviewer: Reviewer, pdf: str | None, title: str, abstract: str, keywords: str,
+                 main_text: str, temperature: float, max_new_tokens: float) -> tuple[str, str]:
+    """The page's one action: (review markdown, note). Problems with the input come back as the note."""
+    try:
+        if pdf:
+            paper = build_paper(parse_in_child(pdf), title, abstract, keywords)
+        else:
+            paper = build_paper(None, title, abstract, keywords, main_text)
+        fitted = fit_for_review(paper, reviewer.fit_tok, reviewer.setup)
+        conv = FORMATS[reviewer.setup.format].conversation(fitted.text)
+        response = reviewer.generate(conv, temperature, int(max_new_tokens))
+    except PdfError as exc:
+        return "", f"**Error:** `{Path(exc.path).name}` could not be read: {html.escape(exc.reason)}"
+    except ValueError as exc:
+        return "", f"**Error:** {html.escape(str(exc))}"
+    end = "ended" if response.finish_reason == "stop" else "stopped at the length cap"
+    note = (f"{fitted.note(reviewer.setup)} Prompt {response.prompt_length:,} tokens; review "
+            f"{response.response_length:,} tokens ({end}).")
+    review = review_markdown(response.response_text).strip()
+    return review or "*(the model returned an empty review)*", note
+
+
+def build_app(reviewer: Reviewer) -> Any:
+    """The Gradio Blocks page; its button calls `review_paper`."""
+    import gradio as gr  # imported here: loading the page's module stays light
+
+    setup: ReviewSetup = reviewer.setup
+    model = setup.model.get("adapter_name_or_path") or setup.model["model_name_or_path"]
+    with gr.Blocks(title=f"Review a paper ({setup.recipe})") as app:
+        gr.Markdown(f"# Review a paper\nRecipe `{setup.recipe}`, model `{model}`, template "
+                    f"`{setup.model['template']}`, cutoff_len {setup.cutoff:,}. Typed title and abstract "
+                    "win over the PDF's (parsers often miss them); the body always comes from the PDF."
+                    + "".join(f"\n\n**Warning:** {html.escape(w)}" for w in setup.warnings))
+        with gr.Row():
+            with gr.Column():
+                pdf = gr.File(label="Paper (PDF)", file_types=[".pdf"], type="filepath", elem_id="pdf")
+                title = gr.Textbox(label="Title (optional)", elem_id="title")
+                abstract = gr.Textbox(label="Abstract (optional)", lines=4, elem_id="abstract")
+                keywords = gr.Textbox(label="Keywords (optional, comma-separated)", elem_id="keywords")
+                main_text = gr.Textbox(label="Main text (only used without a PDF)", lines=4, elem_id="main-text")
+                with gr.Accordion("Generation settings", open=False):
+                    temperature = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label="Temperature (0 = greedy)")
+                    max_new = gr.Slider(16, max(setup.max_new_tokens, setup.review_tokens), step=1,
+                                        value=setup.max_new_tokens, label="Max new tokens")
+                button = gr.Button("Review", variant="primary", elem_id="review-button")
+            with gr.Column():
+                note = gr.Markdown(elem_id="note")
+                review = gr.Markdown(elem_id="review", label="Review")
+
+        def on_click(*inputs):
+            return review_paper(reviewer, *inputs)
+
+        button.click(on_click, [pdf, title, abstract, keywords, main_text, temperature, max_new], [review, note])
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipe", default="tiny", help="name of recipes/<name>.yaml (model from saves/<name>/)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT") or DEFAULT_PORT))
+    parser.add_argument("--max-upload-mb", type=float, default=MAX_UPLOAD_MB, help="upload size cap")
+    parser.add_argument("overrides", nargs="*", help="key=value recipe overrides (ARGS=...)")
+    args = parser.parse_intermixed_args(argv)
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from a closed network
+    try:
+        setup = review_setup(args.recipe, parse_overrides(args.overrides))
+    except RecipeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    reviewer = Reviewer(setup)
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    print(f"review page for {args.recipe}: http://{host}:{args.port}", flush=True)
+    build_app(reviewer).queue(default_concurrency_limit=1).launch(
+        server_name=host, server_port=args.port, max_file_size=int(args.max_upload_mb * 1024 * 1024), show_error=True,
+        share=False, inbrowser=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""One recipe name drives the whole lifecycle: every path derives from `saves/<recipe>/`.
+
+    python -m lifecycle.run train   tiny [key=value ...]   # adapter     -> saves/tiny/ (+ train.yaml, the run)
+    python -m lifecycle.run export  tiny                   # merged      -> saves/tiny/merged/
+    python -m lifecycle.run predict tiny [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm]
+                                                         # predictions -> saves/tiny/predict/
+    python -m lifecycle.run eval    tiny                   # report      -> saves/tiny/eval/
+    python -m lifecycle.run api|webui tiny
+
+Lower-case `key=value` pairs override recipe keys; upper-case ones are lifecycle options. Training writes the
+recipe with its overrides to `saves/<recipe>/train.yaml` and launches from it; export, predict and serve read
+the model keys from that record, so an override given at training (`rope_scaling=dynamic`) follows the run.
+Export, predict and api configs are written as YAML beside the outputs too, so each exact run is on disk.
+Distributed training (torchrun) starts when NPROC > 1, NNODES > 1 or the recipe names a DeepSpeed config;
+NNODES, NODE_RANK, MASTER_ADDR and MASTER_PORT pass through to `llamafactory-cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from lifecycle.launch import cli, launch_env, write_config
+from lifecycle.recipe import (
+    MODEL_KEYS,
+    RecipeError,
+    check_servable,
+    eval_datasets,
+    load_recipe,
+    model_config,
+    parse_overrides,
+    saves,
+    trained_recipe,
+)
+
+VLLM_SCRIPT = Path("scripts") / "vllm_infer.py"
+
+
+def last_checkpoint(output_dir: Path) -> Path | None:
+    """The newest `checkpoint-<step>` folder, if any."""
+    steps = [(int(p.name.split("-")[-1]), p) for p in output_dir.glob("checkpoint-*")
+             if p.name.split("-")[-1].isdigit()]
+    return max(steps)[1] if steps else None
+
+
+def train(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc: int, resume: bool) -> int:
+    if resume:
+        ckpt = last_checkpoint(saves() / name)
+        if ckpt is None:
+            raise RecipeError(f"RESUME=1 but no checkpoint under {saves() / name}")
+        print(f"resuming from {ckpt}", flush=True)
+        overrides = {"resume_from_checkpoint": str(ckpt), "overwrite_output_dir": False, **overrides}
+    config = {**recipe, "output_dir": str(saves() / name), **overrides}
+    env = launch_env(nproc, config)
+    record = write_config(saves() / name / "train.yaml", config,
+                          f"written by lifecycle/run.py: recipes/{name}.yaml with overrides {overrides or {}}")
+    return cli("train", str(record), env=env)
+
+
+def export(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
+    """Merge the LoRA into the unquantized base (a 4-bit model cannot take a merge).
+
+    cutoff_len goes along: with rope_scaling, LLaMA-Factory sizes the merged model's RoPE factor from it.
+    """
+    adapter = saves() / name
+    if not (adapter / "adapter_config.json").exists():
+        raise RecipeError(f"no adapter in {adapter}: run `make train RECIPE={name}` first")
+    if overrides.get("quantization_bit") is not None:  # (export_quantization_bit, GPTQ after the merge, is fine)
+        raise RecipeError("export merges into the unquantized base: drop quantization_bit from ARGS")
+    config = {k: recipe[k] for k in MODEL_KEYS if k in recipe}
+    config.update(adapter_name_or_path=str(adapter), finetuning_type="lora",
+                  export_dir=str(adapter / "merged"), export_size=5, export_legacy_format=False)
+    config.update(overrides)
+    return cli("export", str(write_config(adapter / "export.yaml", config)))
+
+
+def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
+    """Batch generation over the test split; greedy unless TEMPERATURE > 0; BACKEND=vllm for GPUs."""
+    config = model_config(name, recipe)
+    config.update(stage="sft", do_predict=True, predict_with_generate=True, eval_dataset=eval_datasets(recipe),
+                  dataset_dir=recipe.get("dataset_dir", "data"), output_dir=str(saves() / name / "predict"),
+                  overwrite_output_dir=True, per_device_eval_batch_size=recipe.get("per_device_eval_batch_size", 1),
+                  max_new_tokens=recipe.get("max_new_tokens", 512), do_sample=False, report_to="none",
+                  preprocessing_num_workers=recipe.get("preprocessing_num_workers", 1), overwrite_cache=True,
+                  seed=recipe.get("seed", 42))
+    options = {k: overrides.pop(k) for k in ("DATA", "TEMPERATURE", "BACKEND") if k in overrides}
+    config.update(overrides)
+    if options.get("DATA"):
+        config["eval_dataset"] = str(options["DATA"])
+    temperature = float(options.get("TEMPERATURE") or 0)
+    if temperature > 0:  # the reference: sampling at 0.35-0.5 reviewed better than greedy
+        config.update(do_sample=True, temperature=temperature)
+    backend = str(options.get("BACKEND") or "huggingface")
+    path = write_config(saves() / name / "predict.yaml", config)
+    if backend == "huggingface":
+        return cli("train", str(path))
+    if backend == "vllm":
+        cmd = [sys.executable, str(VLLM_SCRIPT), str(path)]
+        print("+", " ".join(cmd), flush=True)
+        return subprocess.call(cmd)
+    raise RecipeError(f"BACKEND={backend}: choose huggingface or vllm")
+
+
+def evaluate(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
+    data_dir = Path(overrides.pop("dataset_dir", recipe.get("dataset_dir", "data")))
+    dataset = str(overrides.pop("DATA", eval_datasets(recipe))).split(",")[0]
+    args = ["--predictions", str(saves() / name / "predict" / "generated_predictions.jsonl"),
+            "--references", str(data_dir / f"{dataset}.jsonl"), "--out", str(saves() / name / "eval"),
+            *(f"--{k.replace('_', '-')}={v}" for k, v in overrides.items())]
+    print("+ python -m eval", " ".join(args), flush=True)
+    return subprocess.call([sys.executable, "-m", "eval", *args])
+
+
+def webui_dir(recipe: dict[str, Any]) -> Path:
+    """LLaMA-Board's working dir, `saves/webui/`: its cache, configs and runs stay under saves/, and a `data`
+    link there to our dataset dir makes its "Data dir" box (default `data`) list our datasets."""
+    root = saves() / "webui"
+    root.mkdir(parents=True, exist_ok=True)
+    link, target = root / "data", Path(recipe.get("dataset_dir", "data")).resolve()
+    if link.is_symlink() and link.resolve() != target:
+        link.unlink()
+    if not link.exists() and not link.is_symlink():
+        link.symlink_to(target, target_is_directory=True)
+    return root
+
+
+def serve(verb: str, name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
+    """`api` (OpenAI-compatible) or `webui`, bound to 127.0.0.1 unless the environment says otherwise."""
+    env = {"API_HOST": os.environ.get("API_HOST", "127.0.0.1"),
+           "GRADIO_SERVER_NAME": os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+           "GRADIO_ANALYTICS_ENABLED": os.environ.get("GRADIO_ANALYTICS_ENABLED", "False")}
+    if verb == "webui":
+        root = webui_dir(recipe)
+        print(f"LLaMA-Board runs in {root}/ (its 'data' links to our datasets)", flush=True)
+        return cli("webui", env=env, cwd=root)
+    config = check_servable(name, {**model_config(name, recipe), "infer_backend": "huggingface", **overrides})
+    config.pop("cutoff_len", None)
+    return cli("api", str(write_config(saves() / name / "api.yaml", config)), env=env)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("verb", choices=["train", "export", "predict", "eval", "api", "webui"])
+    parser.add_argument("recipe", help="name of recipes/<name>.yaml")
+    parser.add_argument("overrides", nargs="*", help="key=value recipe overrides (ARGS=...)")
+    parser.add_argument("--nproc", type=int, default=int(os.environ.get("NPROC", "1") or 1))
+    parser.add_argument("--resume", action="store_true", default=os.environ.get("RESUME", "0") == "1")
+    args = parser.parse_args(argv)
+    try:
+        overrides = parse_overrides(args.overrides)
+        if args.verb == "train":
+            return train(args.recipe, load_recipe(args.recipe), overrides, args.nproc, args.resume)
+        recipe = trained_recipe(args.recipe)
+        if args.verb == "export":
+            return export(args.recipe, recipe, overrides)
+        if args.verb == "predict":
+            return predict(args.recipe, recipe, overrides)
+        if args.verb == "eval":
+            return evaluate(args.recipe, recipe, overrides)
+        return serve(args.verb, args.recipe, recipe, overrides)
+    except RecipeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

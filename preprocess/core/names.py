@@ -1,0 +1,31 @@
+"""Dataset names: `make data NAME=<name>` registers `<name>_train` and `<name>_test`; every step derives the
+file and dataset names from here (the build, `make predict`'s test twin, the recipe checker, review, eval)."""
+
+from __future__ import annotations
+
+SPLITS = ("train", "test")
+
+
+def split_name(name: str, split: str) -> str:
+    """`("sample", "test")` -> `sample_test`: a dataset name as `make data` registers it."""
+    if split not in SPLITS:
+        raise ValueError(f"split {split!r}: choose {' or '.join(SPLITS)}")
+    return f"{name}_{split}"
+
+
+def build_name(dataset: str) -> str:
+    """`sample_train` / `sample_test` -> `sample`, the build it came from (other names as they are)."""
+    for split in SPLITS:
+        if dataset.endswith(f"_{split}"):
+            return dataset[: -len(split) - 1]
+    return dataset
+
+
+def held_out_name(dataset: str) -> str:
+    """`sample_train` -> `sample_test` (what `make predict` reads); other names as they are."""
+    return split_name(build_name(dataset), "test") if dataset.endswith("_train") else dataset
+
+
+def dataset_list(value: object) -> list[str]:
+    """A recipe's comma-separated `dataset` value as a list of names."""
+    return [n.strip() for n in str(value or "").split(",") if n.strip()]

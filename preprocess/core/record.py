@@ -1,0 +1,79 @@
+"""One typed record for a paper and its reviews: what every step after the crawl reads and writes.
+
+Example (trimmed):
+
+    Paper(forum="aB3dE5fG7h", venue="ICLR.cc/2024/Conference", year=2024, api="v2",
+          title="Sparse Experts ...", abstract="We ...", keywords=["moe"], decision="accepted",
+          decision_text="Accept (poster)", sections=[Section("1 Introduction", "...")],
+          reviews=[Review(id="r1", signature=".../Reviewer_ab12", rating=6,
+                          rating_scale=(1, 3, 5, 6, 8, 10), confidence=4,
+                          summary="...", strengths="...", weaknesses="...", questions="...")],
+          meta_review="The reviewers agree ...")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+Decision = Literal["accepted", "rejected", "unknown"]
+SectionKind = Literal["body", "acknowledgements", "appendix"]
+SECTION_KINDS: tuple[str, ...] = get_args(SectionKind)
+
+
+@dataclass
+class Section:
+    """One section of the paper body, in reading order."""
+
+    heading: str
+    text: str
+    kind: SectionKind = "body"
+
+
+@dataclass
+class Review:
+    """One official review; free text goes in `text` when the venue had no structured fields."""
+
+    id: str
+    signature: str = ""
+    rating: int | None = None
+    rating_scale: tuple[int, ...] = ()
+    confidence: int | None = None
+    summary: str = ""
+    strengths: str = ""
+    weaknesses: str = ""
+    strengths_and_weaknesses: str = ""
+    questions: str = ""
+    text: str = ""
+
+    def body(self) -> str:
+        """Every text field joined: the review as a reader sees it (for length and dedup checks)."""
+        parts = (self.summary, self.strengths, self.weaknesses, self.strengths_and_weaknesses,
+                 self.questions, self.text)
+        return "\n\n".join(p for p in parts if p)
+
+
+@dataclass
+class Paper:
+    """A submission with its reviews, meta-review and decision."""
+
+    forum: str
+    venue: str
+    year: int | None
+    api: str
+    title: str
+    abstract: str = ""
+    keywords: list[str] = field(default_factory=list)
+    tldr: str = ""
+    decision: Decision = "unknown"
+    decision_text: str = ""
+    withdrawn: bool = False
+    sections: list[Section] = field(default_factory=list)
+    reviews: list[Review] = field(default_factory=list)
+    meta_review: str = ""
+
+
+def body_sections(sections: Sequence[Section]) -> list[Section]:
+    """The sections a model reads: the body ones, or every section when the parser tagged none as body."""
+    return [s for s in sections if s.kind == "body"] or list(sections)

@@ -1,0 +1,121 @@
+"""The review target format: how a training target is written, and how a written review is read back.
+
+A target is the review's body (the four `## ` parts, or the review as the reviewer wrote it), optionally followed
+by `Rating: N` and `Decision: Accept|Reject` lines. Writing is strict (what `make data` puts in a row); reading is
+lenient (any heading level or the part name in bold, any case, a trailing colon), so a model's near miss still
+parses. The build, restructuring, eval and review all go through this module.
+
+    render_target(render_parts(["S.", "A.", "R.", "G."]), rating=6, decision="accepted")
+    -> "## Significance and novelty\\nS.\\n\\n## Reasons for acceptance\\nA.\\n\\n...\\n\\nRating: 6\\nDecision: Accept"
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from preprocess.core.prompts import FOUR_PARTS, PART_HEADING, REVIEW_REPLY
+
+DECISION_WORD = {"accepted": "Accept", "rejected": "Reject"}
+
+_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s*(?P<hash>.+?)\s*#*|\*\*(?P<bold>[^*]+?)\*\*)\s*$")
+_TRAILER = re.compile(r"^\s*\**\s*(rating|decision)\s*\**\s*[:：]", re.IGNORECASE)
+_PART_KEYS = {part.lower(): part for part in FOUR_PARTS}
+_RATING = re.compile(r"^[ \t]*[*_#]*[ \t]*(?:overall[ \t]+)?(?:rating|score)[ \t]*[*_]*[ \t]*[:：]"
+                     r"[ \t]*[*_]*[ \t]*(-?\d+(?:\.\d+)?)", re.IGNORECASE | re.MULTILINE)
+_DECISION = re.compile(r"^[ \t]*[*_#]*[ \t]*decision[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(accept|reject)",
+                       re.IGNORECASE | re.MULTILINE)
+_TAIL = re.compile(r"^(Rating|Decision): *(.+?) *$")  # a tail line as `render_target` writes it
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def render_parts(texts: Sequence[str]) -> str:
+    """The four parts, in order, each under its `## ` heading."""
+    return "\n\n".join(PART_HEADING.format(part=name) + "\n" + text
+                       for name, text in zip(FOUR_PARTS, texts, strict=True))
+
+
+def render_target(body: str, rating: int | None = None, decision: str = "") -> str:
+    """`body`, then `Rating: N` (when given) and `Decision: Accept|Reject` (for a known decision) lines."""
+    tail = []
+    if rating is not None:
+        tail.append(f"Rating: {rating}")
+    if decision in DECISION_WORD:
+        tail.append(f"Decision: {DECISION_WORD[decision]}")
+    return body + ("\n\n" + "\n".join(tail) if tail else "")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def heading_part(line: str) -> str | None:
+    """The part a heading line names, `""` for a heading of something else, None if not a heading."""
+    match = _HEADING.match(line)
+    if not match:
+        return None
+    name = (match.group("hash") or match.group("bold")).strip().strip("*").strip().rstrip(":：").strip()
+    return _PART_KEYS.get(name.lower(), "")
+
+
+def is_trailer(line: str) -> bool:
+    """A `Rating:` or `Decision:` line (any case, bold allowed): the end of the last part."""
+    return bool(_TRAILER.match(line))
+
+
+def split_parts(text: str) -> dict[str, str]:
+    """Part name -> body text, for each of the four parts whose heading appears (first occurrence wins).
+
+    A part's body runs to the next heading of any kind or to a `Rating:` / `Decision:` line.
+    """
+    parts: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        part = heading_part(line)
+        if part is not None:
+            current = None
+            if part and part not in parts:
+                current = parts[part] = []
+            continue
+        if is_trailer(line):
+            current = None
+            continue
+        if current is not None:
+            current.append(line)
+    return {part: "\n".join(lines).strip() for part, lines in parts.items()}
+
+
+def canonical_parts(text: str) -> str | None:
+    """`text` re-rendered with `render_parts` when all four parts carry text, else None."""
+    found = split_parts(text)
+    if not all(found.get(part) for part in FOUR_PARTS):
+        return None
+    return render_parts([found[part] for part in FOUR_PARTS])
+
+
+def parse_rating(text: str) -> float | None:
+    """The number on the last `Rating: N` line (also `**Rating:** N`, `Score: N`), or None."""
+    matches = _RATING.findall(text)
+    return float(matches[-1]) if matches else None
+
+
+def parse_decision(text: str) -> str | None:
+    """`accepted` / `rejected` from the last `Decision: Accept|Reject...` line, or None."""
+    matches = _DECISION.findall(text)
+    if not matches:
+        return None
+    return "accepted" if matches[-1].lower() == "accept" else "rejected"
+
+
+def review_markdown(text: str) -> str:
+    """A generated review as markdown: a sharegpt reply prefix taken off, the tail lines in bold."""
+    text = text.strip()
+    prefix = REVIEW_REPLY.split("{review}")[0].strip()
+    text = text[len(prefix):].lstrip() if prefix and text.startswith(prefix) else text
+    lines = text.split("\n")
+    cut = len(lines)
+    while cut and _TAIL.match(lines[cut - 1]):
+        cut -= 1
+    tail = [_TAIL.sub(r"**\1:** \2", line) for line in lines[cut:]]
+    return "\n\n".join(["\n".join(lines[:cut]).rstrip(), *tail]).strip() + "\n"

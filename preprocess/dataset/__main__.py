@@ -1,0 +1,84 @@
+"""`make data`: a crawl (notes + PDFs or parsed JSON) -> LLaMA-Factory datasets, registered in dataset_info.json.
+
+    python -m preprocess.dataset --raw data/sample --name sample --tokenizer models/tiny --cutoff 1024
+
+Writes <out>/<name>_{train,test}.jsonl (alpaca or sharegpt), <out>/<name>_test.refs.jsonl (one line per test
+row: the human reviews it is scored against), <out>/<name>.meta.json (arguments, commit, seed, funnel, token
+lengths) and <out>/<name>.funnel.png. The crawl is only read; a rerun with the same inputs writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from pathlib import Path
+
+from preprocess.dataset import clean
+from preprocess.dataset.build import BuildConfig, build
+from preprocess.dataset.formats import FORMATS, FormatOptions
+from preprocess.dataset.funnel import Funnel
+
+
+def parse_args(argv: list[str] | None = None) -> BuildConfig:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--raw", type=Path, default=Path("data/sample"), help="crawl folder (<venue>/notes.jsonl + pdfs/)")
+    p.add_argument("--parsed", type=Path, default=None,
+                   help="folder of <forum>.json from `make parse` (else PDFs are parsed now)")
+    p.add_argument("--out", type=Path, default=Path("data"), help="dataset dir (holds dataset_info.json)")
+    p.add_argument("--name", default="sample", help="dataset name prefix")
+    p.add_argument("--tokenizer", default="models/tiny", help="the target model's tokenizer (name or path)")
+    p.add_argument("--cutoff", type=int, default=1024, help="the recipe's cutoff_len")
+    p.add_argument("--review-tokens", type=int, default=None,
+                   help="tokens reserved for the review (default: a third of --cutoff)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--test-size", type=float, default=0.2, help="share of papers in test (ignored with --test-venues)")
+    p.add_argument("--test-venues", nargs="*", default=[], help="venue ids (or folder names) held out as test")
+    g = p.add_argument_group("rows")
+    g.add_argument("--format", choices=list(FORMATS), default="alpaca")
+    g.add_argument("--per", choices=("review", "paper"), default="review", help="one row per review or per paper")
+    g.add_argument("--target", choices=("four-part", "raw"), default="four-part")
+    g.add_argument("--with-rating", action="store_true", help="end each target with `Rating: N`")
+    g.add_argument("--with-decision", action="store_true", help="end each target with `Decision: Accept|Reject`")
+    c = p.add_argument_group("cleaning")
+    defaults = clean.CleanConfig()
+    for key in vars(defaults):
+        c.add_argument("--" + key.replace("_", "-"), type=type(getattr(defaults, key)), default=getattr(defaults, key))
+    m = p.add_argument_group("LLM restructuring (OpenAI-compatible endpoint)")
+    m.add_argument("--llm-url", default=None, help="base URL, e.g. http://127.0.0.1:8000/v1")
+    m.add_argument("--llm-model", default=None)
+    m.add_argument("--llm-key-env", default="REVIEW_LLM_API_KEY", help="environment variable holding the API key")
+    m.add_argument("--llm-workers", type=int, default=8, help="concurrent requests")
+    m.add_argument("--llm-max-tokens", type=int, default=1536, help="answer length limit per review")
+    m.add_argument("--llm-all", action="store_true", help="also rewrite reviews the rules already split")
+    m.add_argument("--llm-cache", type=Path, default=None, help="answer cache (default: <out>/cache/restructure)")
+    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                   help="processes for the paper-text pass (used from 200 papers up)")
+    a = p.parse_args(argv)
+    return BuildConfig(
+        raw=a.raw, out=a.out, name=a.name, tokenizer=a.tokenizer, cutoff=a.cutoff, parsed=a.parsed,
+        review_tokens=a.review_tokens, seed=a.seed, test_size=a.test_size,
+        test_venues=tuple(a.test_venues),
+        options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision),
+        cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
+        llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
+        llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, workers=a.workers)
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    cfg = parse_args(argv)
+    meta = build(cfg)
+    funnel = Funnel(meta["funnel"])
+    print(funnel.table())
+    c = meta["counts"]
+    print(f"rows: train {c.get('train rows', 0)}, test {c.get('test rows', 0)} ({cfg.options.format}, per "
+          f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, raw {meta['targets']['raw']}")
+    print(f"paper tokens before fit {meta['paper_tokens']['before_fit']}, after {meta['paper_tokens']['after_fit']}"
+          f" (budget {meta['paper_tokens']['budget']}); skipped {len(meta['skipped'])} item(s), see the meta")
+    print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, {cfg.name}.meta.json, "
+          f"{cfg.name}.funnel.png; registered in {cfg.out}/dataset_info.json")
+
+
+if __name__ == "__main__":
+    main()

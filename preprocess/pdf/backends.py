@@ -1,0 +1,68 @@
+"""The backends, as a registry: name -> parse function, availability check, per-PDF timeout.
+
+    default  pypdfium2 with pypdf as fallback: offline, permissive licences (see `default`)
+    pypdf    the same steps on pypdf's layout-free text
+    pymupdf  PyMuPDF layout mode, an optional AGPL extra (see `pymupdf`)
+    grobid   a GROBID server at $GROBID_URL (see `grobid`)
+
+`parse_pdf` is the one entry point: it sniffs the file (`sniff`), then runs the backend.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from preprocess.pdf import default, grobid, pymupdf
+from preprocess.pdf.errors import PdfError
+from preprocess.pdf.record import ParsedPaper
+from preprocess.pdf.sniff import file_problem
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One way to parse a PDF."""
+
+    parse: Callable[[Path], ParsedPaper]  # raises PdfError naming the file
+    problem: Callable[[], str | None]  # why it cannot run here (missing extra, server down), or None
+    timeout_s: float  # seconds per PDF before its worker is killed
+
+
+def _always() -> str | None:
+    return None
+
+
+# Timeouts are ~100x the usual time of a 30-page paper (default ~0.2 s, pypdf ~1 s, PyMuPDF layout mode and
+# GROBID ~1 page/s).
+BACKENDS: dict[str, Backend] = {
+    "default": Backend(default.parse_default, _always, 60.0),
+    "pypdf": Backend(default.parse_pypdf, _always, 120.0),
+    "pymupdf": Backend(pymupdf.parse_pymupdf, pymupdf.available, 600.0),
+    "grobid": Backend(grobid.parse_grobid, grobid.server_problem, 600.0),
+}
+
+
+def backend(name: str) -> Backend:
+    """The registered backend `name`; a ValueError listing the choices otherwise."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}")
+    return BACKENDS[name]
+
+
+def backend_problem(name: str) -> str | None:
+    """Why backend `name` cannot run here (unknown, missing optional extra, GROBID down), or None."""
+    if name not in BACKENDS:
+        return f"unknown backend {name!r}; choose from {', '.join(BACKENDS)}"
+    return BACKENDS[name].problem()
+
+
+def parse_pdf(path: str | os.PathLike, backend_name: str = "default") -> ParsedPaper:
+    """One PDF to a ParsedPaper; raises `PdfError` naming the file (not a PDF, encrypted, no text, ...)."""
+    chosen = backend(backend_name)
+    path = Path(path)
+    problem = file_problem(path)
+    if problem:
+        raise PdfError(path, problem)
+    return chosen.parse(path)

@@ -1,1 +1,0 @@
-"""Recipes (YAML) and the thin Python that runs their lifecycle: train, export, predict, serve."""

@@ -199,11 +199,29 @@ def test_real_pdf_title_abstract_sections(relpath):
     assert not any(s.heading.lower() == "references" for s in record.sections)
 
 
+GROBID_TESTS = "pdf_only/grobid_tests"  # GROBID's own test PDFs: letters and abstracts, titles read by hand
+
+
+def grobid_test_titles() -> dict[str, str]:
+    titles = json.loads(shared_fixture(f"{GROBID_TESTS}/titles.json").read_text(encoding="utf-8"))
+    return {f"{GROBID_TESTS}/{name}": title for name, title in titles.items() if not name.startswith("_")}
+
+
 def test_real_fixture_folder_has_every_pdf_covered():
     if not SHARED_FIXTURES.exists():
         shared_fixture("pdf_tei")  # skips (or fails under CI) with the helper's reason
     found = {p.relative_to(SHARED_FIXTURES).as_posix() for p in list_pdfs(SHARED_FIXTURES)}
-    assert found == set(REAL)
+    assert found == set(REAL) | set(grobid_test_titles())
+
+
+def test_grobid_test_pdfs_give_the_title_read_by_hand():
+    """Physics letters and conference abstracts (kermitt2/grobid's test PDFs, Apache-2.0): the title as printed.
+    Three print it in capitals, so the comparison ignores case; the words must be the same."""
+    titles = grobid_test_titles()
+    for relpath, title in titles.items():
+        record = parse_pdf(shared_fixture(relpath))
+        assert record.title.casefold() == title.casefold(), relpath
+        assert record.abstract or record.sections, relpath
 
 
 @pytest.mark.parametrize(

@@ -93,7 +93,7 @@ crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venu
 test: setup ## run the whole test suite: unit, catalogue and end-to-end layers (CPU; GPU tests are skipped)
 	$(PY) -m pytest
 
-test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (~1 min)
+test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (under a minute)
 	$(PY) -m pytest tests/unit tests/catalogue
 
 quality: setup ## lint with ruff

@@ -55,8 +55,9 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
         handle.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
-def iter_jsonl(path: str | os.PathLike, errors: list[BadLine] | None = None) -> Iterator[dict[str, Any]]:
-    """Yield each JSON object of a JSONL file.
+def iter_jsonl_numbered(path: str | os.PathLike, errors: list[BadLine] | None = None,
+                        ) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) for each JSON object of a JSONL file; a UTF-8 BOM at its start is skipped.
 
     A bad line (invalid UTF-8, invalid JSON, not an object) raises `BadLine` naming file and line,
     unless `errors` is given: then it is logged, appended there, and skipped.
@@ -67,7 +68,7 @@ def iter_jsonl(path: str | os.PathLike, errors: list[BadLine] | None = None) -> 
             if not raw.strip():
                 continue
             try:
-                obj = json.loads(raw.decode("utf-8"))
+                obj = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
                 if not isinstance(obj, dict):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
             except (UnicodeDecodeError, ValueError) as exc:
@@ -77,7 +78,13 @@ def iter_jsonl(path: str | os.PathLike, errors: list[BadLine] | None = None) -> 
                 log.warning("skipping %s", bad)
                 errors.append(bad)
                 continue
-            yield obj
+            yield lineno, obj
+
+
+def iter_jsonl(path: str | os.PathLike, errors: list[BadLine] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield each JSON object of a JSONL file (see `iter_jsonl_numbered`)."""
+    for _, obj in iter_jsonl_numbered(path, errors):
+        yield obj
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 
 Decision = Literal["accepted", "rejected", "unknown"]
 SectionKind = Literal["body", "acknowledgements", "appendix"]
@@ -33,25 +33,31 @@ class Section:
 
 @dataclass
 class Review:
-    """One official review; free text goes in `text` when the venue had no structured fields."""
+    """One official review, its text by role (`preprocess/dataset/fields.py` maps each venue's content keys
+    to these); free text goes in `text` when the venue had no structured fields."""
 
     id: str
     signature: str = ""
     rating: int | None = None
     rating_scale: tuple[int, ...] = ()
     confidence: int | None = None
+    title: str = ""  # the reviewer's own headline (API v1 forms had one); generic ones are left out
     summary: str = ""
     strengths: str = ""
     weaknesses: str = ""
     strengths_and_weaknesses: str = ""
     questions: str = ""
     text: str = ""
+    verdict: str = ""  # the reviewer's bottom line: summary_of_the_review, final_justification
+    raw_rating: Any = None  # the rating as the note gave it ("6: Marginally above ..." or 6): a scale's evidence
+    raw_confidence: Any = None
+
+    TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("title", "summary", "strengths", "weaknesses",
+                                              "strengths_and_weaknesses", "questions", "text", "verdict")
 
     def body(self) -> str:
         """Every text field joined: the review as a reader sees it (for length and dedup checks)."""
-        parts = (self.summary, self.strengths, self.weaknesses, self.strengths_and_weaknesses,
-                 self.questions, self.text)
-        return "\n\n".join(p for p in parts if p)
+        return "\n\n".join(p for p in (getattr(self, f) for f in self.TEXT_FIELDS) if p)
 
 
 @dataclass
@@ -72,6 +78,7 @@ class Paper:
     sections: list[Section] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     meta_review: str = ""
+    replies: int = 0  # replies the note came with (reviews, comments, decision): a crawled copy's completeness
 
 
 def body_sections(sections: Sequence[Section]) -> list[Section]:

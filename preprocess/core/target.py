@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from preprocess.core.prompts import FOUR_PARTS, PART_HEADING, REVIEW_REPLY
 
 DECISION_WORD = {"accepted": "Accept", "rejected": "Reject"}
+ROLES = ("summary", "strengths", "weaknesses", "suggestions")  # the four parts' short names, in FOUR_PARTS order
+EMPTY_PART = "None."  # what a part says when the review says nothing about it (the LLM prompt asks the same)
 
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s*(?P<hash>.+?)\s*#*|\*\*(?P<bold>[^*]+?)\*\*)\s*$")
 _TRAILER = re.compile(r"^\s*\**\s*(rating|decision)\s*\**\s*[:：]", re.IGNORECASE)

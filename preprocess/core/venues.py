@@ -1,7 +1,7 @@
-"""Venue-year differences kept as data: which API a venue lives on, and what its fields are called.
+"""Venue identity kept as data: which API a venue lives on, how its submissions and replies are named.
 
-Everything that differs between OpenReview venues and years is a row in a table here, never an `if`
-in a parser. Add a venue by adding rows.
+Everything that differs between OpenReview venues and years is a row in a table, never an `if` in a parser:
+here for the crawl and the reply kinds; field roles, scales and decision sources in `preprocess/dataset/`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import re
 from typing import Any
 
 # Venue id -> OpenReview API version. ICLR <= 2023 and NeurIPS <= 2022 were crawled through API v1
-# (api.openreview.net); later years live on API v2 (api2.openreview.net).
+# (api.openreview.net); later years live on API v2 (api2.openreview.net). ICLR 2017's id is lower-case.
 KNOWN_VENUES: dict[str, str] = {
+    "ICLR.cc/2017/conference": "v1",
     **{f"ICLR.cc/{y}/Conference": "v1" for y in range(2018, 2024)},
     **{f"ICLR.cc/{y}/Conference": "v2" for y in range(2024, 2027)},
     **{f"NeurIPS.cc/{y}/Conference": "v1" for y in range(2021, 2023)},
@@ -20,50 +21,19 @@ KNOWN_VENUES: dict[str, str] = {
     "TMLR": "v2",
 }
 
-# How each API lists submissions and their replies.
+# How each API lists submissions and their replies; a venue with its own submission invitation overrides it.
 API_LAYOUT: dict[str, dict[str, str]] = {
     "v1": {"submission": "{venue}/-/Blind_Submission", "details": "directReplies"},
     "v2": {"submission": "{venue}/-/Submission", "details": "replies"},
 }
+SUBMISSION_INVITATIONS = {"ICLR.cc/2017/conference": "ICLR.cc/2017/conference/-/submission"}
 
-# Reply kinds (last segment of the reply's invitation). Anything else (Official_Comment,
-# Public_Comment, Withdrawal, ...) is not a review.
-REVIEW_KINDS = ("Official_Review", "Review")
-META_REVIEW_KINDS = ("Meta_Review", "Metareview")
-DECISION_KINDS = ("Decision", "Acceptance_Decision")
-WITHDRAWAL_KINDS = ("Withdrawal", "Withdrawn_Submission", "Desk_Rejection", "Desk_Rejected_Submission")
-
-# Review content keys, tried in order, per role. One row per role covers every venue-year we know:
-# ICLR 2020-21 `review` free text; 2022 `summary_of_the_paper` + `main_review`; 2023
-# `strength_and_weaknesses`; 2024+ `summary` / `strengths` / `weaknesses` / `questions`.
-# NeurIPS 2022+ `limitations` reads as a reason for rejection; TMLR names its fields differently.
-REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    "rating": ("rating", "recommendation", "overall_assessment", "overall_rating", "final_rating"),
-    "confidence": ("confidence",),
-    "summary": ("summary", "summary_of_the_paper", "summary_of_contributions", "paper_summary"),
-    "strengths": ("strengths",),
-    "weaknesses": ("weaknesses", "limitations"),
-    "strengths_and_weaknesses": ("strength_and_weaknesses", "strengths_and_weaknesses", "main_review"),
-    "questions": ("questions", "requested_changes", "questions_for_authors", "suggestions"),
-    "review": ("review", "summary_of_the_review", "clarity,_quality,_novelty_and_reproducibility"),
-}
-META_REVIEW_FIELDS = ("metareview", "metareview:_summary,_strengths_and_weaknesses", "comment")
-DECISION_FIELDS = ("decision", "recommendation")
-
-# API v2 submissions say in their own `venueid` (or `venue`) content that they were withdrawn or
-# desk-rejected, and, when no Decision reply was crawled, that they were rejected (an accepted paper's
-# venueid is the bare venue id). Substrings, matched case-sensitively.
-WITHDRAWN_MARKERS = ("Withdrawn", "Desk_Rejected", "Desk Rejected")
-REJECTED_MARKERS = ("Rejected_Submission",)
-
-# Rating scales by venue family and first year they applied (the latest row at or before a year wins).
-RATING_SCALES: dict[str, list[tuple[int, tuple[int, ...]]]] = {
-    "ICLR": [(2018, tuple(range(1, 11))), (2020, (1, 3, 6, 8)), (2021, tuple(range(1, 11))),
-             (2022, (1, 3, 5, 6, 8, 10))],
-    "NeurIPS": [(2021, tuple(range(1, 11)))],
-    "ICML": [(2023, tuple(range(1, 11)))],
-}
-DEFAULT_SCALE: tuple[int, ...] = tuple(range(1, 11))
+# Reply kinds (last segment of the reply's invitation, compared without case: ICLR 2017 wrote
+# `.../-/paper12/official/review`). Anything else (Official_Comment, Public_Comment, ...) is not a review.
+REVIEW_KINDS = ("official_review", "review")
+META_REVIEW_KINDS = ("meta_review", "metareview")
+DECISION_KINDS = ("decision", "acceptance_decision", "acceptance")
+WITHDRAWAL_KINDS = ("withdrawal", "withdrawn_submission", "desk_rejection", "desk_rejected_submission")
 
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -92,23 +62,19 @@ def api_version(venue_id: str) -> str | None:
     return KNOWN_VENUES.get(venue_id)
 
 
-def rating_scale(venue_id: str) -> tuple[int, ...]:
-    """The rating values a venue-year used (for normalising and for reporting)."""
-    rows, year = RATING_SCALES.get(venue_family(venue_id)), venue_year(venue_id)
-    if not rows or year is None:
-        return DEFAULT_SCALE
-    chosen = [scale for first, scale in rows if first <= year]
-    return chosen[-1] if chosen else rows[0][1]
-
-
 def reply_kind(reply: dict[str, Any]) -> str:
-    """Last segment of a reply's invitation: API v1 `invitation`, API v2 `invitations` (first match)."""
+    """Last segment of a reply's invitation, lower-case: API v1 `invitation`, API v2 `invitations` (first match)."""
     invitations = reply.get("invitations") or [reply.get("invitation") or ""]
-    kinds = [inv.rsplit("/", 1)[-1] for inv in invitations if inv]
+    kinds = [inv.rsplit("/", 1)[-1].lower() for inv in invitations if inv]
     for kind in kinds:
-        if kind not in ("Edit", "Post_Submission"):
+        if kind not in ("edit", "post_submission"):
             return kind
     return kinds[0] if kinds else ""
+
+
+def submission_invitation(venue_id: str, api: str) -> str:
+    """The invitation a venue's submissions were posted to."""
+    return SUBMISSION_INVITATIONS.get(venue_id) or API_LAYOUT[api]["submission"].format(venue=venue_id)
 
 
 def content_value(content: dict[str, Any], key: str) -> Any:

@@ -9,7 +9,7 @@ import openreview
 import requests
 from tqdm import tqdm
 
-from preprocess.core.venues import API_LAYOUT
+from preprocess.core.venues import API_LAYOUT, submission_invitation
 from preprocess.crawl.api import Throttle, describe
 from preprocess.crawl.options import CrawlOptions
 from preprocess.crawl.store import ErrorLog, NoteStore
@@ -39,8 +39,8 @@ class RawPages:
 def list_submissions(client: Any, api: str, opts: CrawlOptions, store: NoteStore, errors: ErrorLog,
                      throttle: Throttle) -> bool:
     """Page through the venue's submissions with their replies, appending new ones; True when done."""
-    layout, raw = API_LAYOUT[api], RawPages(client)
-    query = {"invitation": layout["submission"].format(venue=opts.venue), "details": layout["details"],
+    raw = RawPages(client)
+    query = {"invitation": submission_invitation(opts.venue, api), "details": API_LAYOUT[api]["details"],
              "sort": "id", "limit": opts.page_size}
     after, first = store.last_id, True
     with tqdm(desc="notes", unit="note", initial=len(store.ids), delay=0.5) as bar:

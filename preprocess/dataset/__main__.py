@@ -40,6 +40,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     g.add_argument("--target", choices=("four-part", "raw"), default="four-part")
     g.add_argument("--with-rating", action="store_true", help="end each target with `Rating: N`")
     g.add_argument("--with-decision", action="store_true", help="end each target with `Decision: Accept|Reject`")
+    g.add_argument("--parts", choices=("hashing", "minilm", "none"), default="hashing",
+                   help="offline four-part classifier features (none: fields and headings only; see bench/parts.py)")
     c = p.add_argument_group("cleaning")
     defaults = clean.CleanConfig()
     for key in vars(defaults):
@@ -62,7 +64,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision),
         cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
         llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
-        llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, workers=a.workers)
+        llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, parts=a.parts,
+        workers=a.workers)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,7 +76,10 @@ def main(argv: list[str] | None = None) -> None:
     print(funnel.table())
     c = meta["counts"]
     print(f"rows: train {c.get('train rows', 0)}, test {c.get('test rows', 0)} ({cfg.options.format}, per "
-          f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, raw {meta['targets']['raw']}")
+          f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, raw {meta['targets']['raw']}"
+          f" (by route: {', '.join(f'{k} {v}' for k, v in meta['targets']['by_route'].items())})")
+    if meta["warnings"]:
+        print(f"{len(meta['warnings'])} warning(s) (scales, off-scale ratings), listed in the meta")
     print(f"paper tokens before fit {meta['paper_tokens']['before_fit']}, after {meta['paper_tokens']['after_fit']}"
           f" (budget {meta['paper_tokens']['budget']}); skipped {len(meta['skipped'])} item(s), see the meta")
     print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, {cfg.name}.meta.json, "

@@ -9,6 +9,7 @@ is only read; a rerun with the same inputs writes the same bytes. The CLI is `py
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import tempfile
 from collections import Counter
@@ -24,12 +25,16 @@ from preprocess.dataset import clean
 from preprocess.dataset.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
 from preprocess.dataset.formats import FormatOptions, Target, plan_rows
 from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
-from preprocess.dataset.read import read_papers
+from preprocess.dataset.read import CrawlNotes, read_papers
 from preprocess.dataset.split import Split, SplitItem, split_papers
 from preprocess.dataset.targets import LLMOptions, make_targets
 from preprocess.dataset.tokenizer import Tokenizer
 from preprocess.dataset.write import write_splits
+
+log = logging.getLogger("preprocess.dataset")
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"  # the bundled sample, a crawl folder
 
 
 @dataclass
@@ -55,6 +60,8 @@ class BuildConfig:
     llm_max_tokens: int = 1536
     llm_all: bool = False
     llm_cache: Path | None = None
+    parts: str = "hashing"  # the offline four-part classifier's features: hashing, minilm, or none (rules only)
+    parts_sample: Path = SAMPLE  # trained on this crawl's structured reviews when the build's own are too few
     workers: int = 1
 
     def llm(self) -> LLMOptions:
@@ -64,12 +71,17 @@ class BuildConfig:
 
 @dataclass
 class TextPass:
-    """The paper-text pass as it is collected: each paper's problem, token counts before and after the fit."""
+    """The paper-text pass, one entry per crawled copy: its problem, token counts, and where its fitted text
+    (a JSON string) sits in the pass's spill file, so text is kept on disk, not in memory."""
 
-    problem_of: dict[str, str] = field(default_factory=dict)
-    lengths: list[int] = field(default_factory=list)
-    fitted: list[int] = field(default_factory=list)
-    fixed: int = 0
+    problem: list[str | None] = field(default_factory=list)
+    full: list[int] = field(default_factory=list)
+    used: list[int] = field(default_factory=list)
+    fixed: list[bool] = field(default_factory=list)
+    offset: list[int] = field(default_factory=list)
+
+    def usable(self, i: int) -> bool:
+        return self.problem[i] is None
 
 
 def text_steps(config: clean.CleanConfig) -> list[tuple[str, str]]:
@@ -79,33 +91,57 @@ def text_steps(config: clean.CleanConfig) -> list[tuple[str, str]]:
             ("extreme paper length", f"extreme paper length (> {config.max_body_words} words)")]
 
 
+def _collect(results: Iterator[PaperText], copies: list[Paper], folders: list[Path], spill: IO[str],
+             skipped: list[dict]) -> TextPass:
+    """Every copy's text result; fitted texts go to `spill` as JSON lines, problems into `skipped`."""
+    got = TextPass()
+    for paper, folder, result in zip(copies, folders, results, strict=True):
+        got.problem.append(result.problem)
+        got.full.append(result.full)
+        got.used.append(result.used)
+        got.fixed.append(result.fixed)
+        got.offset.append(spill.tell())
+        if result.problem:
+            skipped.append({"item": f"{folder.name}/{paper.forum}", "reason": f"{result.problem}: {result.reason}"})
+        else:
+            spill.write(json.dumps(result.input, ensure_ascii=False) + "\n")
+    return got
+
+
+def _keep_text(cfg: BuildConfig, copies: list[Paper], text: TextPass, funnel: Funnel) -> list[int]:
+    """Copies left after the paper-text steps, then one copy per forum (`clean.best_copies`)."""
+    alive = list(range(len(copies)))
+    for step, label in text_steps(cfg.cleaning):
+        alive = [i for i in alive if text.problem[i] != step]
+        funnel.add_papers(label, [copies[i] for i in alive])
+    funnel.add_papers("URLs / boilerplate fixed in paper text", [copies[i] for i in alive],
+                      fixed=sum(text.fixed[i] for i in alive))
+    best = clean.best_copies(copies, [text.usable(i) for i in range(len(copies))])
+    alive = sorted(set(alive) & set(best))
+    funnel.add_papers("duplicate papers (same forum)", [copies[i] for i in alive])
+    return alive
+
+
+def _classifier(cfg: BuildConfig, papers: list[Paper]) -> PartsClassifier | None:
+    """The offline four-part classifier, trained for this build and saved beside its data (`--parts none`:
+    none, and reviews the fields do not settle stay raw)."""
+    if cfg.parts == "none" or cfg.options.target != "four-part":
+        return None
+    classifier = train_for(papers, cfg.parts_sample, cfg.parts)
+    classifier.save(cfg.out / f"{cfg.name}.parts.npz")
+    return classifier
+
+
 def _plan(cfg: BuildConfig, papers: list[Paper], tok: Tokenizer, review_tokens: int, funnel: Funnel,
-          stats: Counter) -> tuple[list[Paper], dict[str, list[Target]], dict[str, list[list[Target]]]]:
+          classifier: PartsClassifier | None, stats: Counter
+          ) -> tuple[list[Paper], dict[str, list[Target]], dict[str, list[list[Target]]]]:
     """Targets and row plans per paper; reviews that fit no row are dropped, then papers left without any."""
-    targets = make_targets(papers, cfg.options, cfg.llm(), cfg.out / "cache" / "restructure", stats)
+    targets = make_targets(papers, cfg.options, cfg.llm(), cfg.out / "cache" / "restructure", classifier, stats)
     plans = {p.forum: plan_rows(targets[p.forum], cfg.options, tok, review_tokens) for p in papers}
     placed = {id(t.review) for rows in plans.values() for row in rows for t in row}
     papers = clean.drop_papers(clean.drop_reviews(papers, lambda r: id(r) in placed), lambda p: bool(p.reviews))
     funnel.add_papers(f"reviews over the {review_tokens}-token reserve", papers)
     return papers, targets, plans
-
-
-def _collect(results: Iterator[PaperText], forums: list[str], alive: set[str], inputs: IO[str],
-             skipped: list[dict]) -> TextPass:
-    """Fitted texts of the papers still in, as JSON lines in `inputs`; problems into `skipped`."""
-    got = TextPass()
-    for forum, result in zip(forums, results, strict=True):
-        if forum not in alive:
-            continue
-        if result.problem:
-            got.problem_of[forum] = result.problem
-            skipped.append({"item": forum, "reason": f"{result.problem}: {result.reason}"})
-            continue
-        got.lengths.append(result.full)
-        got.fitted.append(result.used)
-        got.fixed += result.fixed
-        inputs.write(json.dumps(result.input, ensure_ascii=False) + "\n")
-    return got
 
 
 def _split(cfg: BuildConfig, papers: list[Paper], funnel: Funnel) -> Split:
@@ -118,6 +154,20 @@ def _split(cfg: BuildConfig, papers: list[Paper], funnel: Funnel) -> Split:
     return split
 
 
+def _read(cfg: BuildConfig, funnel: Funnel) -> tuple[CrawlNotes, list[Paper], list[Path]]:
+    """The crawl's notes, then every copy not withdrawn, sorted by venue and forum (copies by folder)."""
+    crawl = read_papers(cfg.raw)
+    for warning in crawl.warnings:
+        log.warning("%s", warning)
+    funnel.add("notes read", crawl.notes, sum(len(p.reviews) for p in crawl.papers))
+    funnel.add_papers("bad lines, notes without id or title", crawl.papers)
+    order = sorted(range(len(crawl.papers)), key=lambda i: (crawl.papers[i].venue, crawl.papers[i].forum,
+                                                            str(crawl.folders[i])))
+    kept = [i for i in order if not crawl.papers[i].withdrawn]
+    clean.drop_withdrawn(crawl.papers, funnel)
+    return crawl, [crawl.papers[i] for i in kept], [crawl.folders[i] for i in kept]
+
+
 def build(cfg: BuildConfig) -> dict[str, Any]:
     """Run the whole build; returns the meta record (also written to `<out>/<name>.meta.json`)."""
     funnel, stats = Funnel(), Counter()
@@ -126,48 +176,54 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
     if paper_budget(tok, cfg.cutoff, review_tokens) < MIN_PAPER_TOKENS:
         raise ValueError(f"cutoff {cfg.cutoff} leaves under {MIN_PAPER_TOKENS} tokens for the paper "
                          f"after a {review_tokens}-token review reserve")
-    crawl = read_papers(cfg.raw)
-    funnel.add("notes read", crawl.notes, sum(len(p.reviews) for p in crawl.papers))
-    funnel.add_papers("bad lines, notes without id or title", crawl.papers)
-    papers = sorted(clean.clean_papers(crawl.papers, funnel), key=lambda p: (p.venue, p.forum))
-    jobs = [PaperJob(replace(p, reviews=[]), crawl.folders[p.forum], cfg.parsed, cfg.cutoff, review_tokens,
-                     cfg.cleaning) for p in papers]
+    crawl, copies, folders = _read(cfg, funnel)
+    jobs = [PaperJob(replace(p, reviews=[]), folder, cfg.parsed, cfg.cutoff, review_tokens, cfg.cleaning)
+            for p, folder in zip(copies, folders, strict=True)]
     results = prepare_all(jobs, cfg.tokenizer, spec, cfg.workers)  # workers start on the text now ...
-    forums = [p.forum for p in papers]
-    papers = clean.clean_reviews(papers, cfg.cleaning, funnel)  # ... while this process cleans the reviews
-    papers, targets, plans = _plan(cfg, papers, tok, review_tokens, funnel, stats)
+    copies = clean.clean_review_texts(copies, cfg.cleaning, funnel)  # ... while this process cleans reviews
     cfg.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=cfg.out) as inputs:
-        text = _collect(results, forums, {p.forum for p in papers}, inputs, crawl.skipped)
-        for step, label in text_steps(cfg.cleaning):
-            papers = [p for p in papers if text.problem_of.get(p.forum) != step]
-            funnel.add_papers(label, papers)
-        funnel.add_papers("URLs / boilerplate fixed in paper text", papers, fixed=text.fixed)
+    with tempfile.TemporaryFile("w+", encoding="utf-8", dir=cfg.out) as spill:
+        text = _collect(results, copies, folders, spill, crawl.skipped)
+        kept = _keep_text(cfg, copies, text, funnel)
+        papers = clean.dedup_reviews([copies[i] for i in kept], cfg.cleaning, funnel)
+        classifier = _classifier(cfg, papers)
+        papers, targets, plans = _plan(cfg, papers, tok, review_tokens, funnel, classifier, stats)
         split = _split(cfg, papers, funnel)
-        inputs.seek(0)
-        stats.update(write_splits(cfg.out, cfg.name, cfg.options, papers, (line.rstrip("\n") for line in inputs),
+        offset = {copies[i].forum: text.offset[i] for i in kept}
+        stats.update(write_splits(cfg.out, cfg.name, cfg.options, papers, _spilled(spill, papers, offset),
                                   plans, targets, split.side))
-    kept = [t for p in papers if split.side(p.forum) for row in plans[p.forum] for t in row]
-    meta = _meta(cfg, review_tokens, funnel, stats, kept, text, paper_budget(tok, cfg.cutoff, review_tokens),
-                 sorted(split.test & {p.forum for p in papers}), crawl.skipped)
+    kept_targets = [t for p in papers if split.side(p.forum) for row in plans[p.forum] for t in row]
+    meta = _meta(cfg, review_tokens, funnel, stats, kept_targets, text, kept,
+                 paper_budget(tok, cfg.cutoff, review_tokens), sorted(split.test & {p.forum for p in papers}),
+                 crawl)
+    meta["parts_model"] = classifier.info if classifier else None
     funnel.plot(cfg.out / f"{cfg.name}.funnel.png")
     write_json(cfg.out / f"{cfg.name}.meta.json", meta)
     return meta
 
 
+def _spilled(spill: IO[str], papers: list[Paper], offset: dict[str, int]) -> Iterator[str]:
+    """Each paper's fitted text (a JSON string) read back from the spill file."""
+    for paper in papers:
+        spill.seek(offset[paper.forum])
+        yield spill.readline().rstrip("\n")
+
+
 def _meta(cfg: BuildConfig, review_tokens: int, funnel: Funnel, stats: Counter, kept: list[Target], text: TextPass,
-          budget: int, test_forums: list[str], skipped: list[dict]) -> dict[str, Any]:
+          papers: list[int], budget: int, test_forums: list[str], crawl: CrawlNotes) -> dict[str, Any]:
     return {
         "args": _args_record(cfg, review_tokens),
         "git_commit": _git_commit(),
         "seed": cfg.seed,
         "funnel": funnel.rows,
         "counts": dict(sorted(stats.items())),
-        "targets": {"four_part": sum(t.four_part for t in kept), "raw": sum(not t.four_part for t in kept)},
-        "paper_tokens": {"before_fit": _percentiles(text.lengths), "after_fit": _percentiles(text.fitted),
-                         "budget": budget},
+        "targets": {"four_part": sum(t.four_part for t in kept), "raw": sum(not t.four_part for t in kept),
+                    "by_route": dict(sorted(Counter(t.route for t in kept).items()))},
+        "paper_tokens": {"before_fit": _percentiles([text.full[i] for i in papers]),
+                         "after_fit": _percentiles([text.used[i] for i in papers]), "budget": budget},
         "test_forums": test_forums,
-        "skipped": skipped,
+        "skipped": crawl.skipped,
+        "warnings": crawl.warnings,
     }
 
 
@@ -186,8 +242,14 @@ def _percentiles(values: list[int]) -> dict[str, int]:
     return {"p50": values[(len(values) - 1) // 2], "p95": values[int(0.95 * (len(values) - 1))], "max": values[-1]}
 
 
+def _shown(path: Path) -> str:
+    """A path as given, or relative to the repo when it lies inside (the meta then reads the same anywhere)."""
+    repo = SAMPLE.parents[1]
+    return str(path.relative_to(repo)) if path.is_absolute() and path.is_relative_to(repo) else str(path)
+
+
 def _args_record(cfg: BuildConfig, review_tokens: int) -> dict[str, Any]:
-    record = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(cfg).items()
+    record = {k: (_shown(v) if isinstance(v, Path) else v) for k, v in vars(cfg).items()
               if k not in ("options", "cleaning")}
     record.update(review_tokens=review_tokens, test_venues=list(cfg.test_venues), options=asdict(cfg.options),
                   cleaning=asdict(cfg.cleaning))

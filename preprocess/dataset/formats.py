@@ -52,6 +52,7 @@ class Target:
     text: str
     four_part: bool
     tokens: int = -1  # exact count of `text`, filled by `count_targets` when needed
+    route: str = "raw"  # how the four parts were found: fields, offline, llm (`targets`), or raw
 
 
 @dataclass
@@ -62,13 +63,14 @@ class Conversation:
     system: str | None = None
 
 
-def make_target(review: Review, four_part: str | None, paper: Paper, options: FormatOptions) -> Target:
-    """The target text for a review, given its four-part form (None when it has none)."""
+def make_target(review: Review, four_part: str | None, paper: Paper, options: FormatOptions,
+                route: str = "fields") -> Target:
+    """The target text for a review, given its four-part form (None when it has none) and how it was found."""
     use_parts = options.target == "four-part" and four_part is not None
     body = (four_part if use_parts and four_part else review.body()).strip()
     text = render_target(body, review.rating if options.with_rating else None,
                          paper.decision if options.with_decision else "")
-    return Target(review, body, text, use_parts)
+    return Target(review, body, text, use_parts, route=route if use_parts else "raw")
 
 
 def fits_by_bytes(text: str, limit: int) -> bool:

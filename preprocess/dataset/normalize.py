@@ -1,7 +1,8 @@
 """Raw OpenReview notes (API v1 or v2, as crawled) -> `Paper` records.
 
-Venue-year differences come from the tables in `preprocess.core.venues`; this module only applies them.
-Author responses, public comments and anything else that is not an official review are left out.
+Venue-year differences are data: field roles in `fields`, decision sources in `decisions`, rating and confidence
+scales in `scales` (the build resolves a venue's scale from its invitations and notes; here a review gets the
+table's). Author responses, public comments and anything else that is not an official review are left out.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from preprocess.core import venues
-from preprocess.core.record import Decision, Paper, Review
+from preprocess.core.record import Paper, Review
+from preprocess.dataset import decisions, scales
+from preprocess.dataset.fields import DECISION_FIELDS, ENUM_ANSWER, GENERIC_TITLE, META_REVIEW_FIELDS, REVIEW_FIELDS
+from preprocess.dataset.text import repair
 
 _LEADING_INT = re.compile(r"^\s*(-?\d+)")
+TEXT_ROLES = tuple(role for role in REVIEW_FIELDS if role not in ("rating", "confidence"))
 
 
 class NoteError(ValueError):
@@ -32,16 +37,6 @@ def leading_int(value: Any) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def decision_label(text: str) -> Decision:
-    """The reference design's rule: 'accept' -> accepted, 'reject' -> rejected, else unknown."""
-    lowered = (text or "").lower()
-    if "accept" in lowered:
-        return "accepted"
-    if "reject" in lowered:
-        return "rejected"
-    return "unknown"
-
-
 def _text(content: dict[str, Any], key: str) -> str:
     value = venues.content_value(content, key)
     if isinstance(value, list):
@@ -49,6 +44,12 @@ def _text(content: dict[str, Any], key: str) -> str:
     if value is None or isinstance(value, dict):
         return ""
     return str(value).replace("\r\n", "\n").strip()
+
+
+def _role_text(content: dict[str, Any], keys: Iterable[str]) -> str:
+    """Every key of a role that holds words (not a fixed-choice answer such as "Yes"), joined."""
+    texts = [t for k in keys if (t := _text(content, k)) and not ENUM_ANSWER.fullmatch(t)]
+    return "\n\n".join(texts)
 
 
 def _first(content: dict[str, Any], keys: Iterable[str]) -> Any:
@@ -70,58 +71,51 @@ def _venue_of(note: dict[str, Any], default: str) -> str:
 
 def _review(reply: dict[str, Any], scale: tuple[int, ...]) -> Review:
     content = reply.get("content") or {}
-    fields = venues.REVIEW_FIELDS
-    texts = {role: "\n\n".join(_text(content, k) for k in keys if _text(content, k))
-             for role, keys in fields.items() if role not in ("rating", "confidence")}
-    return Review(
-        id=str(reply.get("id", "")),
-        signature=(reply.get("signatures") or [""])[0],
-        rating=leading_int(_first(content, fields["rating"])),
-        rating_scale=scale,
-        confidence=leading_int(_first(content, fields["confidence"])),
-        summary=texts["summary"],
-        strengths=texts["strengths"],
-        weaknesses=texts["weaknesses"],
-        strengths_and_weaknesses=texts["strengths_and_weaknesses"],
-        questions=texts["questions"],
-        text=texts["review"],
-    )
+    texts = {role: _role_text(content, REVIEW_FIELDS[role]) for role in TEXT_ROLES}
+    if GENERIC_TITLE.fullmatch(texts["title"]):
+        texts["title"] = ""
+    raw_rating, raw_confidence = _first(content, REVIEW_FIELDS["rating"]), _first(content, REVIEW_FIELDS["confidence"])
+    return Review(id=str(reply.get("id", "")), signature=(reply.get("signatures") or [""])[0],
+                  rating=leading_int(raw_rating), rating_scale=scale, confidence=leading_int(raw_confidence),
+                  raw_rating=raw_rating, raw_confidence=raw_confidence, **texts)
 
 
-def _decision_from_venueid(venueid: str, venue: str) -> str:
-    """API v2 without a crawled Decision reply: `.../Rejected_Submission` -> Reject, the bare venue -> Accept."""
-    if any(marker in venueid for marker in venues.REJECTED_MARKERS):
-        return "Reject"
-    return "Accept" if venueid and venueid == venue else ""
+def _first_text(content: dict[str, Any], keys: Iterable[str]) -> str:
+    return next((t for k in keys if (t := _text(content, k))), "")
+
+
+def _paper(note: dict[str, Any], venue: str) -> Paper:
+    """The submission itself, without replies; raises NoteError without an id or a title."""
+    forum = note.get("forum") or note.get("id")
+    content = note.get("content") if isinstance(note.get("content"), dict) else {}
+    title = repair(_text(content, "title"))
+    if not forum or not title:
+        raise NoteError(f"note {note.get('id')!r} has no {'forum id' if not forum else 'title'}")
+    venue = _venue_of(note, venue)
+    keywords = venues.content_value(content, "keywords") or []
+    if isinstance(keywords, str):  # some venues store "a, b, c"
+        keywords = keywords.split(",")
+    return Paper(forum=str(forum), venue=venue, year=venues.venue_year(venue),
+                 api="v2" if "invitations" in note or "domain" in note else "v1", title=title,
+                 abstract=repair(_text(content, "abstract")),
+                 keywords=[repair(str(k).strip()) for k in keywords if str(k).strip()],
+                 tldr=repair(_text(content, "TL;DR") or _text(content, "TLDR")))
 
 
 def normalize_note(note: dict[str, Any], venue: str = "") -> Paper:
     """One raw submission note with its replies (`directReplies` or `replies`) -> Paper."""
     if not isinstance(note, dict):
         raise NoteError(f"a note must be a JSON object, got {type(note).__name__}")
-    forum = note.get("forum") or note.get("id")
+    paper = _paper(note, venue)
     content = note.get("content") if isinstance(note.get("content"), dict) else {}
-    title = _text(content, "title")
-    if not forum or not title:
-        raise NoteError(f"note {note.get('id')!r} has no {'forum id' if not forum else 'title'}")
-    venue = _venue_of(note, venue)
-    api = "v2" if "invitations" in note or "domain" in note else "v1"
     details = note.get("details") if isinstance(note.get("details"), dict) else {}
     replies = details.get("directReplies") or details.get("replies") or []
-    scale = venues.rating_scale(venue)
-    keywords = venues.content_value(content, "keywords") or []
-    if isinstance(keywords, str):  # some venues store "a, b, c"
-        keywords = keywords.split(",")
-
-    paper = Paper(
-        forum=str(forum), venue=venue, year=venues.venue_year(venue), api=api, title=title,
-        abstract=_text(content, "abstract"),
-        keywords=[str(k).strip() for k in keywords if str(k).strip()],
-        tldr=_text(content, "TL;DR") or _text(content, "TLDR"),
-    )
-    venueid = _text(content, "venueid")
-    paper.withdrawn = any(m in f"{venueid} {_text(content, 'venue')}" for m in venues.WITHDRAWN_MARKERS)
-    for reply in replies if isinstance(replies, list) else []:
+    scale = scales.from_table(paper.venue, "rating") or scales.DEFAULT  # the build refines it from the data
+    decision_text = recommendation = meta_in_decision = ""
+    withdrawn = False
+    replies = replies if isinstance(replies, list) else []
+    paper.replies = len(replies)
+    for reply in replies:
         if not isinstance(reply, dict):
             continue
         kind = venues.reply_kind(reply)
@@ -129,15 +123,16 @@ def normalize_note(note: dict[str, Any], venue: str = "") -> Paper:
         if kind in venues.REVIEW_KINDS:
             paper.reviews.append(_review({**reply, "content": reply_content}, scale))
         elif kind in venues.META_REVIEW_KINDS:
-            paper.meta_review = _text(reply_content, next(
-                (k for k in venues.META_REVIEW_FIELDS if _text(reply_content, k)), "metareview"))
-            if not paper.decision_text:  # ICLR 2019-style: the meta-review carries the decision
-                paper.decision_text = _text(reply_content, "recommendation")
+            paper.meta_review = repair(_first_text(reply_content, META_REVIEW_FIELDS))
+            recommendation = _text(reply_content, "recommendation")
         elif kind in venues.DECISION_KINDS:
-            paper.decision_text = _text(reply_content, next(
-                (k for k in venues.DECISION_FIELDS if _text(reply_content, k)), "decision"))
+            decision_text = _first_text(reply_content, DECISION_FIELDS)
+            meta_in_decision = repair(_first_text(reply_content, META_REVIEW_FIELDS))  # ICLR 2020-2023's AC text
         elif kind in venues.WITHDRAWAL_KINDS:
-            paper.withdrawn = True
-    paper.decision_text = paper.decision_text or _decision_from_venueid(venueid, venue)
-    paper.decision = decision_label(paper.decision_text)
+            withdrawn = True
+    paper.meta_review = paper.meta_review or meta_in_decision
+    verdict = decisions.decide(decision_text, recommendation, _text(content, "venueid"), _text(content, "venue"),
+                               paper.venue)
+    paper.decision, paper.decision_text = verdict.decision, verdict.text
+    paper.withdrawn = withdrawn or verdict.withdrawn
     return paper

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from preprocess.core import prompts
 from preprocess.core.llm import ChatClient
 from preprocess.core.record import Review
-from preprocess.core.target import canonical_parts, render_parts
+from preprocess.core.target import ROLES, canonical_parts, render_parts
 
 log = logging.getLogger(__name__)
 
-ROLES = ("summary", "strengths", "weaknesses", "suggestions")  # in the order of prompts.FOUR_PARTS
 
 # Heading words reviewers use, per part. A heading is a line that starts with one (after optional markdown
 # `#`/`**` or a number) and ends there or with a colon.
@@ -37,10 +36,14 @@ HEADING_ROLES: dict[str, tuple[str, ...]] = {
                     "typos"),
 }
 _ROLE_OF = {name: role for role, names in HEADING_ROLES.items() for name in names}
-_HEADING = re.compile(
-    r"^[ \t]*(?:#+[ \t]*|\*\*|__)?[ \t]*(?:\d+[.)][ \t]*)?(" + "|".join(
+_HEADING = re.compile(  # "Strengths:", "## Weaknesses", "**Cons**", "*Strengths*" (ICLR 2022), "1. Questions"
+    r"^[ \t]*(?:#+[ \t]*|\*\*?|__?)?[ \t]*(?:\d+[.)][ \t]*)?(" + "|".join(
         sorted((re.escape(n) for n in _ROLE_OF), key=len, reverse=True))
-    + r")[ \t]*(?:\*\*|__)?[ \t]*(?::|：|$)[ \t]*(?:\*\*|__)?[ \t]*", re.IGNORECASE | re.MULTILINE)
+    + r")[ \t]*(?:\*\*?|__?)?[ \t]*(?::|：|$)[ \t]*(?:\*\*?|__?)?[ \t]*", re.IGNORECASE | re.MULTILINE)
+
+# A heading word run into a line after a sentence ("... clear. Weaknesses: ..."), in combined fields.
+_INLINE_HEADING = re.compile(r"(?<=[.!?)])[ \t]+(?=(?:strengths?|weakness(?:es)?|pros|cons|questions?|"
+                             r"suggestions?|limitations)[ \t]*:)", re.IGNORECASE)
 
 # The instruction sent with every review (kept beside the part names it spells out).
 RESTRUCTURE_PROMPT = (
@@ -64,17 +67,39 @@ def split_headings(text: str) -> tuple[dict[str, str], str]:
     return {role: "\n\n".join(chunks) for role, chunks in parts.items()}, lead
 
 
+@dataclass
+class FieldParts:
+    """A review's text by part as its fields and headings say, and the free text no heading claims."""
+
+    parts: dict[str, list[str]]
+    free: list[str]
+
+    def joined(self, role: str) -> str:
+        return "\n\n".join(t.strip() for t in self.parts[role] if t.strip())
+
+
+def field_parts(review: Review) -> FieldParts:
+    """Structured fields to their parts; combined and free-text fields split at their headings (also inline
+    ones: "... well written. Weaknesses: ..."); what comes before any heading is free text."""
+    parts = {"summary": [review.title, review.summary], "strengths": [review.strengths],
+             "weaknesses": [review.weaknesses], "suggestions": [review.questions]}
+    free = []
+    for text in (review.strengths_and_weaknesses, review.text):
+        found, lead = split_headings(_INLINE_HEADING.sub("\n", text))
+        for role, chunk in found.items():
+            parts[role].append(chunk)
+        free.append(lead)
+    parts["summary"].append(review.verdict)  # the reviewer's bottom line belongs with significance
+    return FieldParts(parts, [f for f in free if f.strip()])
+
+
 def rule_based(review: Review) -> str | None:
-    """Four parts from structured fields plus headings found in free text; None unless all four have text."""
-    parts = {"summary": [review.summary], "strengths": [review.strengths], "weaknesses": [review.weaknesses],
-             "suggestions": [review.questions]}
-    for free in (review.strengths_and_weaknesses, review.text):
-        found, lead = split_headings(free)
-        for role, text in found.items():
-            parts[role].append(text)
-        parts["summary"].append(lead)  # an overall verdict without a heading belongs with significance
-    joined = {role: "\n\n".join(t for t in texts if t.strip()) for role, texts in parts.items()}
-    return render_parts([joined[role].strip() for role in ROLES]) if all(joined.values()) else None
+    """Four parts from fields and headings alone, free text counted as significance; None unless all four
+    have text."""
+    split = field_parts(review)
+    split.parts["summary"] += split.free
+    joined = [split.joined(role) for role in ROLES]
+    return render_parts(joined) if all(joined) else None
 
 
 @dataclass

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -39,11 +39,12 @@ def paper_refs(paper: Paper, row: list[Target], all_targets: list[Target]) -> Pa
                                    for t in all_targets))
 
 
-def write_splits(out: Path, name: str, options: FormatOptions, papers: list[Paper], inputs: Iterator[str],
+def write_splits(out: Path, name: str, options: FormatOptions, papers: list[Paper], inputs: Iterable[str],
                  plans: dict[str, list[list[Target]]], targets: dict[str, list[Target]],
                  side: Callable[[str], str | None]) -> Counter:
-    """Stream rows into <name>_{train,test}.jsonl and the test refs; register both files. `inputs` yields
-    each paper's fitted text as a JSON string; `side(forum)` says train, test or None (left out)."""
+    """Stream rows into <name>_{train,test}.jsonl and the test refs; register both files. `inputs` gives
+    each paper's fitted text as a JSON string, in the order of `papers`; `side(forum)` says train, test or
+    None (left out)."""
     counts: Counter = Counter()
     with ExitStack() as stack:
         files = {s: stack.enter_context(atomic_open(out / f"{split_name(name, s)}.jsonl")) for s in SPLITS}

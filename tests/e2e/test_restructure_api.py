@@ -2,7 +2,7 @@
 
 The tiny model writes noise, so this checks the plumbing, not the prose: what the server was asked and
 answered (as the cache records it), the cache (a second pass sends nothing), validation (noise is refused) and
-the fallback (a build with --llm-url keeps raw targets for those reviews and counts them).
+the fallback (a build with --llm-url gives those reviews the offline route's parts and counts them).
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ def test_requests_cache_validation_against_a_real_server(tiny_api, tmp_path):
     assert again.client.calls == 0
 
 
-def test_build_with_llm_url_falls_back_to_raw_and_counts(tiny_api, tiny_model, tmp_path):
+def test_build_with_llm_url_falls_back_to_the_offline_route_and_counts(tiny_api, tiny_model, tmp_path):
     meta = build(BuildConfig(raw=REPO / "data" / "sample", out=tmp_path, name="llm", tokenizer=str(tiny_model),
                              cutoff=1024, llm_url=tiny_api, llm_model="tiny", llm_max_tokens=8, llm_workers=4))
     counts = meta["counts"]
     assert counts["llm requests"] == 11 and counts["llm invalid"] == 11  # the ICLR 2023 reviews the rules left
-    assert counts["targets raw"] == 11 and meta["targets"]["raw"] == 11
+    assert counts["targets offline"] == 11 and meta["targets"]["raw"] == 0  # noise refused: the classifier places them
     assert len(list((tmp_path / "cache" / "restructure").rglob("*.json"))) == 11

@@ -53,17 +53,21 @@ def sample(tmp_path_factory, tiny_model) -> tuple[Path, dict]:
 def test_outputs_meta_and_registration(sample):
     out, meta = sample
     names = sorted(p.name for p in out.iterdir() if p.is_file())
-    assert names == ["dataset_info.json", "sample.funnel.png", "sample.meta.json", "sample_test.jsonl",
-                     "sample_test.refs.jsonl", "sample_train.jsonl"]
-    assert set(meta) >= {"args", "git_commit", "seed", "funnel", "counts", "targets", "paper_tokens", "skipped"}
+    assert names == ["dataset_info.json", "sample.funnel.png", "sample.meta.json", "sample.parts.json",
+                     "sample.parts.npz", "sample_test.jsonl", "sample_test.refs.jsonl", "sample_train.jsonl"]
+    assert set(meta) >= {"args", "git_commit", "seed", "funnel", "counts", "targets", "paper_tokens", "skipped",
+                         "warnings"}
     assert meta["args"]["cutoff"] == 1024 and meta["seed"] == 42 and len(meta["git_commit"]) in (7, 40)
     assert set(meta["paper_tokens"]["before_fit"]) == {"p50", "p95", "max"}
     assert meta["paper_tokens"]["after_fit"]["max"] <= meta["paper_tokens"]["budget"]
     assert meta["funnel"][0] == {"step": "notes read", "papers": 24, "reviews": 87, "papers_dropped": 0,
                                  "reviews_dropped": 0, "fixed": None}
     counts = meta["counts"]
-    assert counts["train rows"] + counts["test rows"] == meta["targets"]["four_part"] + meta["targets"]["raw"] == 87
-    assert meta["targets"]["raw"] == 11, "ICLR 2023 reviews have no suggestions part: they stay raw"
+    kept = counts["train rows"] + counts["test rows"]
+    assert kept == meta["targets"]["four_part"] + meta["targets"]["raw"] == sum(meta["targets"]["by_route"].values())
+    assert kept >= 86 and meta["targets"]["raw"] == 0, "every review four-part, ICLR 2023's free text included"
+    assert meta["targets"]["by_route"]["offline"] >= 10, "ICLR 2023's clarity/quality text placed by the classifier"
+    assert meta["parts_model"]["reviews"] == 45 and meta["parts_model"]["source"] == "crawl"  # ICLR 2024-2025's
     info = json.loads((out / "dataset_info.json").read_text())
     assert info["sample_train"] == {"file_name": "sample_train.jsonl", "formatting": "alpaca",
                                     "columns": FORMATS["alpaca"].columns}
@@ -231,7 +235,7 @@ def test_bad_crawl_funnel_counts_each_step_and_names_bad_lines(bad_crawl, tiny_m
     assert rows["empty reviews"]["reviews_dropped"] == 1 and rows["short reviews"]["reviews_dropped"] == 1
     assert rows["near-duplicate reviews"]["reviews_dropped"] == 1
     assert rows["no parsed text"]["papers_dropped"] == 2 and rows["too little text"]["papers_dropped"] == 1
-    assert rows["URLs / boilerplate fixed in paper text"]["fixed"] == 7
+    assert rows["URLs / boilerplate fixed in paper text"]["fixed"] == 8  # every copy still in, G2's second too
     assert meta["funnel"][-1]["papers"] == 7 and meta["funnel"][-1]["reviews"] == 13
     reasons = " | ".join(s["reason"] for s in meta["skipped"])
     assert "notes.jsonl:7:" in reasons and "notes.jsonl:8:" in reasons and "UnicodeDecodeError" in reasons

@@ -3,6 +3,7 @@
 from preprocess.core.record import Paper, Review, Section
 from preprocess.dataset import clean, dedup
 from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.text import clean_review_text
 
 WORDS = ("the method improves calibration on three benchmarks while the ablations isolate each component "
          "and the writing is clear but the baselines are weak and the theory assumes bounded gradients").split()
@@ -18,16 +19,16 @@ def paper(forum: str, *reviews: Review, **kw) -> Paper:
 
 
 def test_review_text_fixes_urls_and_boilerplate_lines():
-    assert clean.clean_review_text("See https://arxiv.org/abs/1234.5678, and www.x.org/a.\nN/A\n\n\n\nok") == \
-        "See [link], and [link].\n\nok"
-    assert clean.clean_review_text("Please see the main review.\nReal text\x00 here  ") == "Real text here"
+    assert clean_review_text("See https://arxiv.org/abs/1234.5678, and www.x.org/a.\nN/A\n\n\n\nok") == \
+        "See arxiv.org/abs/1234.5678, and x.org/a.\n\nok"  # what was cited stays readable
+    assert clean_review_text("Please see the main review.\nReal text\x00 here  ") == "Real text here"
 
 
 def test_paper_boilerplate_and_section_problems():
     sections = [Section("1 Intro", "Under review as a conference paper at ICLR 2024\nWe study X.\nCode: "
                                    "https://github.com/a/b")]
     cleaned, changed = clean.clean_sections(sections)
-    assert changed and cleaned[0].text == "We study X.\nCode: [link]"
+    assert changed and cleaned[0].text == "We study X.\nCode: github.com/a/b"
     config = clean.CleanConfig(min_body_words=5, max_body_words=50)
     assert clean.section_problem([], config) == "no parsed text"
     assert clean.section_problem([Section("A", "only appendix " * 10, kind="appendix")], config) == "no parsed text"
@@ -50,7 +51,6 @@ def test_note_steps_count_every_step():
     papers = [
         paper("A", good[0], Review(id="empty"), Review(id="short", text="Good paper, accept."),
               Review(id="long", text=text(9, 200)), Review(id="url", text=text(5) + " https://example.com/x")),
-        paper("A", good[1]),  # the same forum crawled twice
         paper("B", good[1], Review(id="exact", text=good[1].text.upper()),
               Review(id="near", text=good[1].text.replace(WORDS[1], "tweak", 1))),
         paper("W", good[2], withdrawn=True),
@@ -60,13 +60,13 @@ def test_note_steps_count_every_step():
     funnel = Funnel()
     funnel.add_papers("start", papers)
     config = clean.CleanConfig(min_review_words=40, max_review_words=150)
-    kept = clean.clean_reviews(clean.clean_papers(papers, funnel), config, funnel)
+    kept = clean.dedup_reviews(clean.clean_review_texts(clean.drop_withdrawn(papers, funnel), config, funnel),
+                               config, funnel)
     assert [p.forum for p in kept] == ["A", "B", "C"]
     assert [[r.id for r in p.reviews] for p in kept] == [["g0", "url"], ["g1"], ["g3"]]
-    assert kept[0].reviews[1].text.endswith("[link]")
+    assert kept[0].reviews[1].text.endswith(" example.com/x")
     steps = {r["step"].split(" (")[0]: r for r in funnel.rows}
     assert steps["withdrawn / desk-rejected"]["papers_dropped"] == 1
-    assert steps["duplicate papers"]["papers_dropped"] == 1
     assert steps["URLs / boilerplate fixed in reviews"]["fixed"] == 1
     assert steps["empty reviews"]["reviews_dropped"] == 1
     assert steps["short reviews"]["reviews_dropped"] == 2

@@ -1,10 +1,11 @@
 """Pure converters: literal OpenReview notes in (both API shapes), literal records out."""
 
 from preprocess.core.record import Paper, Section
-from preprocess.core.venues import api_version, rating_scale, reply_kind, venue_slug
+from preprocess.core.venues import api_version, reply_kind, venue_slug
+from preprocess.dataset import decisions, scales
 from preprocess.dataset.formats import FormatOptions, make_target
 from preprocess.dataset.layout import paper_text
-from preprocess.dataset.normalize import decision_label, leading_int, normalize_note
+from preprocess.dataset.normalize import leading_int, normalize_note
 from preprocess.dataset.restructure import rule_based
 
 V1_NOTE = {
@@ -52,7 +53,7 @@ def test_v1_note_becomes_record_without_author_comments():
     assert paper.keywords == ["attention"] and paper.tldr == "Sparse is enough."
     assert [r.id for r in paper.reviews] == ["r1"]
     review = paper.reviews[0]
-    assert (review.rating, review.confidence, review.text) == (6, 4, "The paper is clear.")
+    assert (review.rating, review.confidence, review.text, review.title) == (6, 4, "The paper is clear.", "Good")
     assert review.rating_scale == tuple(range(1, 11))
     assert (paper.decision, paper.decision_text) == ("accepted", "Accept (Poster)")
 
@@ -77,7 +78,7 @@ def test_four_part_target_from_structured_fields_and_free_text_fallback():
     assert rule_based(v1) is None
     target = make_target(v1, None, v1_paper, FormatOptions(with_rating=True, with_decision=True))
     assert v1_paper.decision == "accepted" and not target.four_part
-    assert target.text == "The paper is clear.\n\nRating: 6\nDecision: Accept"
+    assert target.text == "Good\n\nThe paper is clear.\n\nRating: 6\nDecision: Accept"  # the v1 title first
 
 
 def test_paper_layout_is_the_reference_designs():
@@ -88,13 +89,13 @@ def test_paper_layout_is_the_reference_designs():
 
 def test_small_helpers():
     assert [leading_int(v) for v in ("6: ok", 8, "3 good", "n/a", None, True, 5.0)] == [6, 8, 3, None, None, None, 5]
-    assert [decision_label(t) for t in ("Accept (Oral)", "Reject", "Invite to workshop")] == [
-        "accepted", "rejected", "unknown"]
+    assert [decisions.label(t) for t in ("Accept (Oral)", "Reject", "Invite to workshop", "Submitted to ICLR")] == [
+        "accepted", "rejected", "rejected", None]
     assert venue_slug("ICLR.cc/2024/Conference") == "ICLR.cc_2024_Conference"
     assert venue_slug("../../etc/passwd") == "etc_passwd"
     assert api_version("ICLR.cc/2023/Conference") == "v1" and api_version("ICLR.cc/2024/Conference") == "v2"
-    assert rating_scale("ICLR.cc/2020/Conference") == (1, 3, 6, 8)
-    assert reply_kind({"invitations": ["X/-/Edit", "X/Submission1/-/Official_Review"]}) == "Official_Review"
+    assert scales.from_table("ICLR.cc/2020/Conference", "rating") == (1, 3, 6, 8)
+    assert reply_kind({"invitations": ["X/-/Edit", "X/Submission1/-/Official_Review"]}) == "official_review"
 
 
 def test_withdrawn_and_desk_rejected_are_flagged_from_replies_or_venueid():
@@ -112,7 +113,8 @@ def test_acceptance_decision_invitation_and_decision_from_venueid():
          "content": {"decision": "Reject"}}]}}
     assert normalize_note(note).decision == "rejected"
     no_decision = {**V2_NOTE, "details": {"replies": []}}
-    assert (normalize_note(no_decision).decision_text, normalize_note(no_decision).decision) == ("Reject", "rejected")
+    assert (normalize_note(no_decision).decision_text, normalize_note(no_decision).decision) == (
+        "ICLR.cc/2025/Conference/Rejected_Submission", "rejected")
     accepted = {**no_decision, "content": {**V2_NOTE["content"], "venueid": {"value": "ICLR.cc/2025/Conference"}}}
     assert normalize_note(accepted).decision == "accepted"
 

@@ -1,0 +1,104 @@
+"""Benchmark the offline four-part classifier: sentence accuracy on held-out structured reviews flattened to prose.
+
+    python bench/parts.py                          # the bundled sample, hashed n-grams and MiniLM
+    python bench/parts.py --raw data/crawl --features hashing --folds 5
+
+Structured reviews (summary / strengths / weaknesses / questions fields) are split into folds by paper; the
+classifier is trained on the other folds' reviews and each held-out review is flattened to one paragraph of
+prose (its fields joined in order, headings gone), the way a free-text review reads. Every sentence's predicted
+part is compared with the field it came from. Prints accuracy (goal >= 85 %), per-part F1 and sentences/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from preprocess.core.target import ROLES  # noqa: E402
+from preprocess.dataset.parts import FIELDS, PartsClassifier, structured, units  # noqa: E402
+from preprocess.dataset.read import read_papers  # noqa: E402
+
+GOAL = 0.85
+
+
+def folds(raw: Path, k: int) -> list[list]:
+    """Structured reviews grouped into k folds by paper (a paper's reviews stay together)."""
+    papers = sorted(read_papers(raw).papers, key=lambda p: p.forum)
+    groups: list[list] = [[] for _ in range(k)]
+    for i, paper in enumerate(papers):
+        groups[i % k] += [r for r in paper.reviews if structured(r)]
+    return [g for g in groups if g]
+
+
+def f1(truth: list[int], pred: list[int], label: int) -> float:
+    tp = sum(t == p == label for t, p in zip(truth, pred, strict=True))
+    fp = sum(p == label != t for t, p in zip(truth, pred, strict=True))
+    fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def flattened(review) -> tuple[list[str], list[int]]:
+    """A structured review as one paragraph of prose, cut into sentences as free text is; each sentence's
+    label is the field its first character came from."""
+    texts = [" ".join(getattr(review, f).split()) for f in FIELDS]
+    prose, spans, at = " ".join(texts), [], 0
+    for label, text in enumerate(texts):
+        spans.append((at, at + len(text), label))
+        at += len(text) + 1
+    sentences, labels, cursor = [], [], 0
+    for _, sentence in units(prose):
+        start = prose.find(sentence, cursor)
+        cursor = start + len(sentence)
+        sentences.append(sentence)
+        labels.append(next(label for a, b, label in spans if a <= start < b))
+    return sentences, labels
+
+
+def evaluate(groups: list[list], features: str) -> dict:
+    truth, pred, seconds, sentences = [], [], 0.0, 0
+    for k, held in enumerate(groups):
+        train = [r for j, g in enumerate(groups) if j != k for r in g]
+        model = PartsClassifier(features).fit(train, "bench")
+        blocks = [flattened(r) for r in held]
+        start = time.perf_counter()
+        guesses = model.predict([sents for sents, _ in blocks])
+        seconds += time.perf_counter() - start
+        for (sents, labels), guess in zip(blocks, guesses, strict=True):
+            truth += labels
+            pred += guess
+            sentences += len(sents)
+    accuracy = sum(t == p for t, p in zip(truth, pred, strict=True)) / max(len(truth), 1)
+    return {"features": features, "sentences": len(truth), "accuracy": round(accuracy, 4),
+            "f1": {role: round(f1(truth, pred, i), 4) for i, role in enumerate(ROLES)},
+            "sentences_per_s": round(sentences / max(seconds, 1e-9), 1), "goal_met": accuracy >= GOAL}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--raw", type=Path, default=REPO / "data" / "sample", help="crawl folder")
+    parser.add_argument("--features", default="hashing,minilm", help="comma-separated: hashing, minilm")
+    parser.add_argument("--folds", type=int, default=4)
+    parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    args = parser.parse_args()
+    groups = folds(args.raw, args.folds)
+    print(f"{sum(map(len, groups))} structured reviews in {len(groups)} folds from {args.raw}")
+    results = []
+    for features in args.features.split(","):
+        result = evaluate(groups, features)
+        results.append(result)
+        print(f"{features}: sentence accuracy {result['accuracy']:.1%} on {result['sentences']} sentences "
+              f"(goal {GOAL:.0%}: {'met' if result['goal_met'] else 'NOT met'}); F1 "
+              + ", ".join(f"{k} {v:.2f}" for k, v in result["f1"].items())
+              + f"; {result['sentences_per_s']:,.0f} sentences/s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

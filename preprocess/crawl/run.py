@@ -10,6 +10,7 @@ writes under `<out>/<venue slug>/`:
   a fragment without a newline left by a killed run: it is copied to `notes.torn`, then cut off.
 - `pdfs/<forum id>.pdf`: whole, validated PDFs only (temp file + rename).
 - `errors.jsonl`: one line per item that failed in the latest run, with the reason.
+- `invitations.json`: the review, meta-review and decision forms (their fields and option lists).
 - `crawl.json`: the API used and whether the listing finished.
 Rerun to resume. Exit status 0 when the listing finished (failed PDFs are logged, not fatal), 1 when
 it did not (rerun), 2 when the crawl could not start. Credentials, if any, come from
@@ -28,6 +29,7 @@ from typing import Any
 from preprocess.core.jsonl import write_json
 from preprocess.core.venues import venue_slug
 from preprocess.crawl.api import Throttle, choose_api, describe, make_client
+from preprocess.crawl.invitations import save_invitations
 from preprocess.crawl.listing import list_submissions
 from preprocess.crawl.options import CrawlError, CrawlOptions
 from preprocess.crawl.pdfs import PdfFetcher
@@ -63,6 +65,8 @@ def _crawl_locked(opts: CrawlOptions, root: Path, errors: ErrorLog) -> dict[str,
         known = len(store.ids)
         log.info("%s: API %s, %d submissions already stored", opts.venue, api, known)
         complete = list_submissions(client, api, opts, store, errors, throttle)
+    forms = save_invitations(client, store.invitations, root, throttle.wait,
+                             lambda inv, why: errors.add("invitation", inv, why), describe)
     pdfs = 0
     if opts.pdf:
         fetcher = PdfFetcher(client, api, root / "pdfs", throttle.wait,
@@ -75,7 +79,8 @@ def _crawl_locked(opts: CrawlOptions, root: Path, errors: ErrorLog) -> dict[str,
         fetcher.fetch(todo)
         pdfs = sum(1 for job in store.jobs if (fetcher.pdf_dir / job.filename).exists())
     state.update(listing_complete=complete, notes=len(store.ids), new_notes=len(store.ids) - known,
-                 pdfs=pdfs, errors=errors.count, finished=datetime.now(UTC).isoformat(timespec="seconds"))
+                 invitations=forms, pdfs=pdfs, errors=errors.count,
+                 finished=datetime.now(UTC).isoformat(timespec="seconds"))
     write_json(state_path, state)
     log.info("%s: %d submissions (%d new), %d PDFs, %d errors -> %s", opts.venue, state["notes"],
              state["new_notes"], pdfs, errors.count, root)

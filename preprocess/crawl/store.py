@@ -11,6 +11,7 @@ from typing import IO, Any
 
 from preprocess.core.jsonl import BadLine, iter_jsonl
 from preprocess.core.venues import content_value
+from preprocess.crawl.invitations import reply_invitations
 from preprocess.crawl.pdfs import PdfJob
 
 log = logging.getLogger("preprocess.crawl")
@@ -37,6 +38,7 @@ class NoteStore:
     def __init__(self, path: Path, errors: ErrorLog):
         self.path, self.ids, self.jobs, self.last_id = path, set[str](), list[PdfJob](), None
         self.no_pdf: list[str] = []
+        self.invitations: dict[str, str] = {}  # group -> the first reply invitation id seen
         path.touch()
         self._drop_torn_tail()
         bad: list[BadLine] = []
@@ -83,6 +85,8 @@ class NoteStore:
     def _remember(self, note: dict[str, Any]) -> None:
         self.ids.add(note["id"])
         self.last_id = note["id"]
+        for group, invitation in reply_invitations(note).items():
+            self.invitations.setdefault(group, invitation)
         if content_value(note.get("content") or {}, "pdf"):
             self.jobs.append(PdfJob(note["id"], note.get("number")))
         else:

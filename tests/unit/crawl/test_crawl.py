@@ -130,6 +130,30 @@ def test_crawled_notes_feed_the_normalizer(stub: OpenReviewStub, tmp_path: Path)
         assert all(r.rating in (3, 5, 6, 8) for p in papers for r in p.reviews)
 
 
+@pytest.mark.parametrize("api", ["v1", "v2"])
+def test_the_review_form_is_saved_once_and_gives_the_build_its_scale(stub: OpenReviewStub, tmp_path: Path,
+                                                                     api: str) -> None:
+    from preprocess.dataset.read import read_papers
+
+    venue = "Example.cc/2099/Workshop"  # in no table: only the saved form can say its scale
+    served = stub.add_venue(venue, api, papers=3, replies=4)
+    served.rating_options = ["9: superb", "8: good", "6: fine", "5: borderline", "3: weak", "0: void"]
+    assert crawl(stub, venue, tmp_path, "--no-pdf") == 0
+    forms = json.loads((tmp_path / venue_slug(venue) / "invitations.json").read_text())
+    assert sorted(forms) == ["decision", "meta_review", "review"]
+    assert forms["review"]["id"].endswith("/-/Official_Review")  # the raw invitation the API answered
+    assert crawl(stub, venue, tmp_path, "--no-pdf") == 0
+    assert len(stub.calls("/invitations")) == 3, "a rerun does not ask again"
+    crawl_notes = read_papers(tmp_path)
+    assert {r.rating_scale for p in crawl_notes.papers for r in p.reviews} == {(0, 3, 5, 6, 8, 9)}
+    assert crawl_notes.warnings == []
+    served.notes[0]["details"]["directReplies" if api == "v1" else "replies"][0]["content"]["rating"] = (
+        "7: off the form" if api == "v1" else {"value": 7})
+    (tmp_path / venue_slug(venue) / "notes.jsonl").write_text("".join(json.dumps(n) + "\n" for n in served.notes))
+    warned = read_papers(tmp_path).warnings
+    assert len(warned) == 1 and "notes.jsonl:1: review" in warned[0] and "rating 7 is not on" in warned[0]
+
+
 def test_known_venue_skips_detection(stub: OpenReviewStub, tmp_path: Path) -> None:
     stub.add_venue("ICLR.cc/2024/Conference", "v2", papers=2)
     assert crawl(stub, "ICLR.cc/2024/Conference", tmp_path, "--no-pdf") == 0

@@ -26,9 +26,10 @@ from preprocess.core.target import ROLES
 from preprocess.dataset.read import read_papers
 
 MIN_REVIEWS = 30  # structured reviews needed to train on the crawl itself
-MAX_TRAIN_REVIEWS = 2000  # ~50,000 sentences: a fit of ~30 s on 2 cores
+MAX_TRAIN_REVIEWS = 1000  # ~28,000 sentences: a fit of ~15 s and ~0.6 GB; the learning curve is flat by then
 FIELDS = ("summary", "strengths", "weaknesses", "questions")  # the structured fields that label ROLES, in order
 HASH_FEATURES = 2**16
+PREDICT_BATCH = 200  # reviews whose features are built at once
 NEIGHBOUR_WEIGHT = 0.5  # a sentence's neighbours count half: parts come in runs
 _LINE_SPLIT = re.compile(r"\n+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
@@ -94,21 +95,25 @@ class _Embedder:
         else:
             raise ValueError(f"features {kind!r}: choose hashing or minilm")
 
-    def _own(self, sentences: list[str]) -> Any:
+    def _own(self, sentences: list[str]) -> tuple[Any, Any]:
+        """Each sentence's features, and the part of them its neighbours see (all of them, today)."""
         from scipy import sparse
 
         if self.kind == "hashing":
-            return sparse.hstack([v.transform(sentences) for v in self.vectorizers]).tocsr()
-        return sparse.csr_matrix(self.model.encode(sentences, batch_size=64, normalize_embeddings=True,
-                                                   convert_to_numpy=True))
+            words, chars = (v.transform(sentences) for v in self.vectorizers)
+            both = sparse.hstack([words, chars]).tocsr()
+            return both, both
+        vectors = sparse.csr_matrix(self.model.encode(sentences, batch_size=64, normalize_embeddings=True,
+                                                      convert_to_numpy=True))
+        return vectors, vectors
 
     def __call__(self, sentences: list[str]) -> Any:
         from scipy import sparse
 
-        own = self._own(sentences)
-        blank = sparse.csr_matrix((1, own.shape[1]))
-        before = sparse.vstack([blank, own[:-1]]) * NEIGHBOUR_WEIGHT
-        after = sparse.vstack([own[1:], blank]) * NEIGHBOUR_WEIGHT
+        own, seen = self._own(sentences)
+        blank = sparse.csr_matrix((1, seen.shape[1]))
+        before = sparse.vstack([blank, seen[:-1]]) * NEIGHBOUR_WEIGHT
+        after = sparse.vstack([seen[1:], blank]) * NEIGHBOUR_WEIGHT
         return sparse.hstack([own, before, after, sparse.csr_matrix(_positions(len(sentences)))]).tocsr()
 
 
@@ -145,12 +150,14 @@ class PartsClassifier:
         """For each block of sentences (one review's free text, in order), the part of each sentence."""
         if self.coef is None or self.intercept is None:
             raise RuntimeError("the classifier is not trained")
-        rows = self._rows(blocks)
-        scores = np.asarray(rows @ self.coef.T) + self.intercept
-        flat, out, at = scores.argmax(axis=1).tolist(), [], 0
-        for block in blocks:
-            out.append(flat[at: at + len(block)])
-            at += len(block)
+        out: list[list[int]] = []
+        for start in range(0, len(blocks), PREDICT_BATCH):  # a batch's features stay small (~100 MB)
+            batch = blocks[start: start + PREDICT_BATCH]
+            scores = np.asarray(self._rows(batch) @ self.coef.T) + self.intercept if any(batch) else np.empty((0,))
+            flat, at = scores.argmax(axis=1).tolist() if len(scores) else [], 0
+            for block in batch:
+                out.append(flat[at: at + len(block)])
+                at += len(block)
         return out
 
     def save(self, path: Path) -> Path:

@@ -39,7 +39,9 @@ help: ## list targets
 
 setup: $(STAMP) ## create .venv and install the pinned stack (quick when already done)
 
-$(STAMP): requirements.txt
+# The stamp's name carries the hash of requirements.txt: a new file content makes a new stamp; file times do not
+# count, so a fresh clone beside an existing .venv does not reinstall.
+$(STAMP):
 	@test -n "$(PYTHON)" || { echo "error: python3.11 not found"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -50,7 +52,7 @@ sample: setup ## re-render the bundled synthetic sample (data/sample/) from data
 	$(PY) -m preprocess.sample --source data/sample_source --out data/sample
 
 parse: setup ## parse the PDFs under RAW -> PARSE_OUT/<forum>.json + errors.jsonl [PDF_BACKEND=default|pypdf|pymupdf|grobid]
-	$(PY) -m preprocess.pdf --in $(RAW) --out $(PARSE_OUT) --backend $(PDF_BACKEND) $(ARGS)
+	$(PY) -m preprocess.pdf --in "$(RAW)" --out "$(PARSE_OUT)" --backend $(PDF_BACKEND) $(ARGS)
 
 tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + tokenizer under models/tiny/
 
@@ -58,7 +60,7 @@ models/tiny/config.json:
 	$(PY) -m lifecycle.tiny_model --sample data/sample --out models/tiny
 
 data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW [PARSED=dir] [BUILD_ARGS=...] -> data/NAME_{train,test}.jsonl, registered
-	$(PY) -m preprocess.dataset --raw $(RAW) $(if $(PARSED),--parsed $(PARSED)) --name $(NAME) --tokenizer $(TOKENIZER) --cutoff $(CUTOFF) $(BUILD_ARGS)
+	$(PY) -m preprocess.dataset --raw "$(RAW)" $(if $(PARSED),--parsed "$(PARSED)") --name "$(NAME)" --tokenizer "$(TOKENIZER)" --cutoff $(CUTOFF) $(BUILD_ARGS)
 
 check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks (no weights loaded)
 	$(PY) -m lifecycle.check

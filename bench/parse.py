@@ -2,6 +2,7 @@
 
     python bench/parse.py                                  # default and pypdf (pymupdf too if installed)
     python bench/parse.py --backends default --min-pages 400 --workers 2 --json /tmp/parse.json
+    python bench/parse.py --backends default --min-pages 20 --long-lines 40000   # the long-reference-list case
 
 Speed: the fixture PDFs (../shared/fixtures) are repeated until at least --min-pages pages, then
 parsed by `parse_batch` (worker processes, as `make` runs it) with --workers and with 1 worker
@@ -96,12 +97,57 @@ def speed(pdfs: list[Path], backend: str, min_pages: int, workers: int) -> dict:
     return result
 
 
+def long_pdf(path: Path, lines: int) -> Path:
+    """A paper of about `lines` lines: half in one unbroken paragraph, half in a reference list (hanging indents,
+    two lines an entry): the shapes that made two parser steps quadratic (a 40,000-line file once took 405 s)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="letter")
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 9, "A Paper With a Very Long Reference List", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(0, 5, "Abstract. " + "We study reference lists that run to thousands of lines. " * 6,
+                   new_x="LMARGIN", new_y="NEXT")
+    for heading in ("1 Introduction", "2 Method", "References"):
+        pdf.set_font("Helvetica", "B", 12)
+        pdf.cell(0, 8, heading, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 9)
+        if heading == "2 Method":  # one paragraph of lines // 2 lines: no blank line, no indent
+            pdf.multi_cell(0, 4.2, " ".join(f"Step {n} of the method is described in this sentence in detail."
+                                            for n in range(lines // 2)), new_x="LMARGIN", new_y="NEXT")
+        elif heading != "References":
+            pdf.multi_cell(0, 5, "Our method is described in this section at some length. " * 12,
+                           new_x="LMARGIN", new_y="NEXT")
+    for n in range(lines // 4):
+        pdf.set_x(pdf.l_margin)
+        pdf.cell(0, 4.2, f"A. Author{n}, B. Writer and C. Person. A study of problem number {n} in depth.",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + 6)  # the hanging indent of an entry's second line
+        pdf.cell(0, 4.2, f"In Proceedings of the Venue, pages {n}-{n + 9}, 2020.", new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path
+
+
+def long_case(lines: int) -> dict:
+    """Seconds to parse a PDF with a `lines`-line reference list (default backend, in this process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = long_pdf(Path(tmp) / "long.pdf", lines)
+        start = time.perf_counter()
+        paper = parse_pdf(pdf)
+        return {"lines": lines, "pages": paper.pages, "references": len(paper.references),
+                "seconds": round(time.perf_counter() - start, 2), "bytes": pdf.stat().st_size}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default="default,pypdf,pymupdf,grobid")
     parser.add_argument("--min-pages", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--long-lines", type=int, default=40000,
+                        help="also time one PDF with a reference list this long (0: skip)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     pdfs = fixture_pdfs()
@@ -128,6 +174,9 @@ def main() -> None:
                 f"| {r['file']} | {r['pages']} | {'yes' if r['title'] else 'NO'} | {r['abstract_words']} "
                 f"| {r['body_sections']} | {r['references']} | {r['margin_number_runs']} | {recall} |"
             )
+    if args.long_lines:
+        results["long"] = long_case(args.long_lines)
+        print(f"\n## a {args.long_lines:,}-line reference list: {results['long']}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 

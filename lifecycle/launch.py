@@ -24,6 +24,17 @@ def write_config(path: Path, config: dict[str, Any], note: str = "") -> Path:
     return path
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def exposure_warning(host: str, what: str, key: str | None = None, keyed: bool = True) -> str | None:
+    """A warning when a server is asked to listen beyond this machine without a key (`keyed`: it takes one)."""
+    if host in LOOPBACK or (keyed and key):
+        return None
+    fix = "set API_KEY (clients then send it as a bearer token) or" if keyed else "it has no login:"
+    return f"warning: {what} will listen on {host}, reachable from other machines; {fix} keep it on 127.0.0.1"
+
+
 def cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> int:
     """Run `llamafactory-cli` from this venv; returns its exit code."""
     exe = Path(sys.executable).with_name("llamafactory-cli")

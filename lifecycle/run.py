@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lifecycle.launch import cli, launch_env, write_config
+from lifecycle.launch import cli, exposure_warning, launch_env, write_config
 from lifecycle.recipe import (
     MODEL_KEYS,
     RecipeError,
@@ -133,6 +133,10 @@ def serve(verb: str, name: str, recipe: dict[str, Any], overrides: dict[str, Any
     env = {"API_HOST": os.environ.get("API_HOST", "127.0.0.1"),
            "GRADIO_SERVER_NAME": os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
            "GRADIO_ANALYTICS_ENABLED": os.environ.get("GRADIO_ANALYTICS_ENABLED", "False")}
+    warning = (exposure_warning(env["GRADIO_SERVER_NAME"], "the web UI", keyed=False) if verb == "webui"
+               else exposure_warning(env["API_HOST"], "the API", os.environ.get("API_KEY")))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     if verb == "webui":
         root = webui_dir(recipe)
         print(f"LLaMA-Board runs in {root}/ (its 'data' links to our datasets)", flush=True)

@@ -17,7 +17,12 @@ so the review text below is ours. Sources of the shapes, per builder:
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
+
+from preprocess.core.jsonl import write_json
+from preprocess.core.venues import venue_slug
 
 # Our own review sentences, by the part a reader would put them in; `{t}` is each builder's own topic, so
 # reviews of different papers are not near duplicates of each other.
@@ -297,3 +302,19 @@ def nips2018_workshop(forum: str = "NIPSW18a") -> dict:
 
 BUILDERS = (iclr2018, iclr2020, iclr2021, iclr2022, iclr2023, iclr2024, iclr2025, neurips2022, neurips2023,
             neurips2024, neurips2025, icml2025, tmlr, nips2018_workshop)
+
+
+def write_crawl(root: Path, notes: list[dict], parsed: Path, bom: bool = False) -> None:
+    """Notes by venue folder (`notes.jsonl`), each paper's parsed text in `parsed`."""
+    by_venue: dict[str, list[dict]] = {}
+    for note in notes:
+        venue = note.get("domain") or note["invitation"].split("/-/")[0]
+        by_venue.setdefault(venue_slug(venue), []).append(note)
+    for slug, group in by_venue.items():
+        (root / slug).mkdir(parents=True, exist_ok=True)
+        text = "".join(json.dumps(n, ensure_ascii=False) + "\n" for n in group)
+        (root / slug / "notes.jsonl").write_bytes(("\ufeff" if bom else "").encode() + text.encode())
+    for note in notes:
+        body = " ".join(f"Sentence {i} of the paper {note['id']} reports a measured result." for i in range(60))
+        write_json(parsed / f"{note['id']}.json", {"sections": [{"heading": "1 Introduction", "text": body},
+                                                                 {"heading": "2 Method", "text": body}]})

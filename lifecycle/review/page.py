@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from lifecycle.launch import exposure_warning
 from lifecycle.recipe import RecipeError, parse_overrides
 from lifecycle.review.paper import build_paper, fit_for_review
 from lifecycle.review.reviewer import Reviewer
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     reviewer = Reviewer(setup)
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    warning = exposure_warning(host, "the review page", keyed=False)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     print(f"review page for {args.recipe}: http://{host}:{args.port}", flush=True)
     build_app(reviewer).queue(default_concurrency_limit=1).launch(
         server_name=host, server_port=args.port, max_file_size=int(args.max_upload_mb * 1024 * 1024), show_error=True,

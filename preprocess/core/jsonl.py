@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -22,13 +23,29 @@ class BadLine(ValueError):
         super().__init__(f"{self.where}: {reason}")
 
 
+@functools.cache
+def _new_file_mode() -> int:
+    """The mode `open()` gives a new file here (0644 under the usual umask 022)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def temp_files(path: str | os.PathLike) -> list[Path]:
+    """The temp files `atomic_open(path)` leaves when its process is killed mid-write."""
+    path = Path(path)
+    return sorted(path.parent.glob(f".{path.name}.*.tmp"))
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Write to a temp file beside `path`, then rename over it: readers never see half a file."""
+    """Write to a temp file beside `path`, then rename over it: readers never see half a file. The file keeps
+    the mode it had (a new one gets the usual mode, not the temp file's 0600)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, path.stat().st_mode & 0o7777 if path.exists() else _new_file_mode())
         with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding) as handle:
             yield handle
             handle.flush()

@@ -79,6 +79,7 @@ class Paper:
     reviews: list[Review] = field(default_factory=list)
     meta_review: str = ""
     replies: int = 0  # replies the note came with (reviews, comments, decision): a crawled copy's completeness
+    source: str = ""  # where the note was read: `file:line` (what a log line about it names)
 
 
 def body_sections(sections: Sequence[Section]) -> list[Section]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 from pathlib import Path
 
 from preprocess.dataset import clean
@@ -54,6 +55,7 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     m.add_argument("--llm-max-tokens", type=int, default=1536, help="answer length limit per review")
     m.add_argument("--llm-all", action="store_true", help="also rewrite reviews the rules already split")
     m.add_argument("--llm-cache", type=Path, default=None, help="answer cache (default: <out>/cache/restructure)")
+    m.add_argument("--llm-retries", type=int, default=3, help="retries per request on 429/5xx/connection errors")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
                    help="processes for the paper-text pass (used from 200 papers up)")
     a = p.parse_args(argv)
@@ -64,14 +66,19 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision),
         cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
         llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
-        llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, parts=a.parts,
+        llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, llm_retries=a.llm_retries,
+        parts=a.parts,
         workers=a.workers)
 
 
 def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     cfg = parse_args(argv)
-    meta = build(cfg)
+    try:
+        meta = build(cfg)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(2)
     funnel = Funnel(meta["funnel"])
     print(funnel.table())
     c = meta["counts"]
@@ -79,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, raw {meta['targets']['raw']}"
           f" (by route: {', '.join(f'{k} {v}' for k, v in meta['targets']['by_route'].items())})")
     if meta["warnings"]:
-        print(f"{len(meta['warnings'])} warning(s) (scales, off-scale ratings), listed in the meta")
+        print(f"{len(meta['warnings'])} warning(s) (scales, off-scale or missing ratings), listed in the meta")
     print(f"paper tokens before fit {meta['paper_tokens']['before_fit']}, after {meta['paper_tokens']['after_fit']}"
           f" (budget {meta['paper_tokens']['budget']}); skipped {len(meta['skipped'])} item(s), see the meta")
     print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, {cfg.name}.meta.json, "

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from preprocess.core.jsonl import write_json
+from preprocess.core.jsonl import temp_files, write_json
 from preprocess.core.record import Paper
 from preprocess.core.venues import venue_slug
 from preprocess.dataset import clean
@@ -60,13 +60,14 @@ class BuildConfig:
     llm_max_tokens: int = 1536
     llm_all: bool = False
     llm_cache: Path | None = None
+    llm_retries: int = 3
     parts: str = "hashing"  # the offline four-part classifier's features: hashing, minilm, or none (rules only)
     parts_sample: Path = SAMPLE  # trained on this crawl's structured reviews when the build's own are too few
     workers: int = 1
 
     def llm(self) -> LLMOptions:
         return LLMOptions(self.llm_url, self.llm_model, self.llm_key_env, self.llm_workers, self.llm_max_tokens,
-                          self.llm_all, self.llm_cache)
+                          self.llm_all, self.llm_cache, self.llm_retries)
 
 
 @dataclass
@@ -176,11 +177,12 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
     if paper_budget(tok, cfg.cutoff, review_tokens) < MIN_PAPER_TOKENS:
         raise ValueError(f"cutoff {cfg.cutoff} leaves under {MIN_PAPER_TOKENS} tokens for the paper "
                          f"after a {review_tokens}-token review reserve")
+    _clean_temp_files(cfg)
     crawl, copies, folders = _read(cfg, funnel)
     jobs = [PaperJob(replace(p, reviews=[]), folder, cfg.parsed, cfg.cutoff, review_tokens, cfg.cleaning)
             for p, folder in zip(copies, folders, strict=True)]
     results = prepare_all(jobs, cfg.tokenizer, spec, cfg.workers)  # workers start on the text now ...
-    copies = clean.clean_review_texts(copies, cfg.cleaning, funnel)  # ... while this process cleans reviews
+    copies = clean.clean_review_texts(copies, cfg.cleaning, funnel, crawl.skipped)  # ... while this cleans reviews
     cfg.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=cfg.out) as spill:
         text = _collect(results, copies, folders, spill, crawl.skipped)
@@ -188,6 +190,10 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
         papers = clean.dedup_reviews([copies[i] for i in kept], cfg.cleaning, funnel)
         classifier = _classifier(cfg, papers)
         papers, targets, plans = _plan(cfg, papers, tok, review_tokens, funnel, classifier, stats)
+        if cfg.options.with_rating:
+            crawl.warnings += [f"{p.source or p.forum}: review {r.id}: no rating (none given, or off its venue's "
+                               "scale): its target has no Rating: line" for p in papers for r in p.reviews
+                               if r.rating is None]
         split = _split(cfg, papers, funnel)
         offset = {copies[i].forum: text.offset[i] for i in kept}
         stats.update(write_splits(cfg.out, cfg.name, cfg.options, papers, _spilled(spill, papers, offset),
@@ -200,6 +206,16 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
     funnel.plot(cfg.out / f"{cfg.name}.funnel.png")
     write_json(cfg.out / f"{cfg.name}.meta.json", meta)
     return meta
+
+
+def _clean_temp_files(cfg: BuildConfig) -> None:
+    """Temp files an earlier build of this name left when it was killed mid-write (they are never renamed in)."""
+    outputs = [*(f"{cfg.name}_{s}.jsonl" for s in ("train", "test")), f"{cfg.name}_test.refs.jsonl",
+               f"{cfg.name}.meta.json", f"{cfg.name}.funnel.png", f"{cfg.name}.parts.npz", f"{cfg.name}.parts.json",
+               "dataset_info.json"]
+    for stale in (t for name in outputs for t in temp_files(cfg.out / name)):
+        log.warning("removing %s, left by a build that was stopped mid-write", stale)
+        stale.unlink(missing_ok=True)
 
 
 def _spilled(spill: IO[str], papers: list[Paper], offset: dict[str, int]) -> Iterator[str]:

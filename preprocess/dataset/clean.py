@@ -94,17 +94,24 @@ def drop_withdrawn(papers: list[Paper], funnel: Funnel) -> list[Paper]:
     return papers
 
 
-def clean_review_texts(papers: list[Paper], config: CleanConfig, funnel: Funnel) -> list[Paper]:
-    """The steps on each review alone: text fixes, empty, short and extreme reviews (no paper is dropped)."""
+def clean_review_texts(papers: list[Paper], config: CleanConfig, funnel: Funnel,
+                       skipped: list[dict] | None = None) -> list[Paper]:
+    """The steps on each review alone: text fixes, empty, short and extreme reviews (no paper is dropped).
+    Each review dropped is named in `skipped` (`file:line: review id: reason`)."""
     papers, changed = fix_reviews(papers)
     funnel.add_papers("URLs / boilerplate fixed in reviews", papers, fixed=changed)
     n_words = {id(r): words(r) for p in papers for r in p.reviews}
-    papers = drop_reviews(papers, lambda r: n_words[id(r)] > 0)
-    funnel.add_papers("empty reviews", papers)
-    papers = drop_reviews(papers, lambda r: n_words[id(r)] >= config.min_review_words)
-    funnel.add_papers(f"short reviews (< {config.min_review_words} words)", papers)
-    papers = drop_reviews(papers, lambda r: n_words[id(r)] <= config.max_review_words)
-    funnel.add_papers(f"extreme reviews (> {config.max_review_words} words)", papers)
+    steps = ((lambda n: n > 0, "empty reviews", "no words"),
+             (lambda n: n >= config.min_review_words, f"short reviews (< {config.min_review_words} words)",
+              "{n} words, under the minimum"),
+             (lambda n: n <= config.max_review_words, f"extreme reviews (> {config.max_review_words} words)",
+              "{n} words, over the maximum"))
+    for keep, label, reason in steps:
+        if skipped is not None:
+            skipped += [{"item": f"{p.source or p.forum}: review {r.id}", "reason": reason.format(n=n_words[id(r)])}
+                        for p in papers for r in p.reviews if not keep(n_words[id(r)])]
+        papers = drop_reviews(papers, lambda r, keep=keep: keep(n_words[id(r)]))
+        funnel.add_papers(label, papers)
     return papers
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from preprocess.core.jsonl import atomic_open
 from preprocess.core.record import Paper
 
 
@@ -55,6 +56,7 @@ class Funnel:
         fig.suptitle("cleaning funnel")
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        with atomic_open(path, "wb") as handle:  # a killed build leaves no half PNG
+            fig.savefig(handle, format="png", dpi=100)
         plt.close(fig)
         return path

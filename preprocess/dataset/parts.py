@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from preprocess.core.jsonl import atomic_open, write_json
 from preprocess.core.record import Paper, Review
 from preprocess.core.target import ROLES
 from preprocess.dataset.read import read_papers
@@ -162,9 +163,9 @@ class PartsClassifier:
 
     def save(self, path: Path) -> Path:
         """Weights as `.npz` (no pickle) and what they were trained on as `.json` beside them."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(path.with_suffix(".npz"), coef=self.coef, intercept=self.intercept)
-        path.with_suffix(".json").write_text(json.dumps(self.info, indent=2) + "\n", encoding="utf-8")
+        with atomic_open(path.with_suffix(".npz"), "wb") as handle:
+            np.savez_compressed(handle, coef=self.coef, intercept=self.intercept)
+        write_json(path.with_suffix(".json"), self.info)
         return path.with_suffix(".npz")
 
     @classmethod

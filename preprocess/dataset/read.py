@@ -58,7 +58,9 @@ def read_papers(raw: Path) -> CrawlNotes:
         for line, note in iter_jsonl_numbered(notes, errors):
             out.notes += 1
             try:
-                here.append((line, normalize_note(note)))
+                paper = normalize_note(note)
+                paper.source = f"{notes}:{line}"
+                here.append((line, paper))
             except NoteError as exc:
                 out.skipped.append({"item": f"{notes}:{line}: {note.get('id')}", "reason": str(exc)})
         scales.apply(here, review_invitation(notes.parent), str(notes), out.warnings)

@@ -36,6 +36,7 @@ class LLMOptions:
     max_tokens: int = 1536
     all: bool = False  # also rewrite reviews the fields already split
     cache: Path | None = None  # default <out>/cache/restructure
+    retries: int = 3  # per request, on connection errors, 429 and 5xx (exponential backoff from 2 s)
 
 
 def llm_parts(reviews: list[Review], llm: LLMOptions, cache: Path, stats: Counter) -> dict[int, str | None]:
@@ -43,11 +44,14 @@ def llm_parts(reviews: list[Review], llm: LLMOptions, cache: Path, stats: Counte
     if not llm.model:
         raise ValueError("--llm-url needs --llm-model")
     client = ChatClient(llm.url or "", llm.model, llm.cache or cache, key_env=llm.key_env, workers=llm.workers,
-                        max_tokens=llm.max_tokens)
+                        max_tokens=llm.max_tokens, retries=llm.retries)
     restructurer = restructure.LLMRestructurer(client)
     answers = restructurer.restructure_many([r.body() for r in reviews])
     stats.update({f"llm {k}": v for k, v in restructurer.stats.items()})
     counts = restructurer.stats
+    if reviews and counts["errors"] == len(reviews):
+        raise RuntimeError(f"every LLM request failed ({counts['errors']} of {len(reviews)}) at {llm.url}: is the "
+                           "server up and the model name right? The log above has the first errors")
     if counts["invalid"] or counts["errors"]:
         log.warning("LLM restructuring: %d answer(s) lacked one of the four parts and %d request(s) failed; "
                     "those reviews fell back to the offline route", counts["invalid"], counts["errors"])

@@ -33,14 +33,27 @@ class Line:
         return self.page_width > 0
 
 
+def _hyphenated(joined: str, nxt: str) -> bool:
+    """`joined` ends in a lower-case word broken by a hyphen that `nxt` continues ("repre-" + "sentation"), and
+    not in a compound's hyphen ("state-of-the-"). Looks at the end only: linear in the text, however long."""
+    if len(joined) < 2 or joined[-1] != "-" or not ("a" <= joined[-2] <= "z") or not nxt[:1].islower():
+        return False
+    i = len(joined) - 2
+    while i >= 0 and (joined[i].isalnum() or joined[i] == "_"):  # back over the word (regex \w)
+        i -= 1
+    return not (i >= 0 and joined[i] == "-")
+
+
 def join_lines(texts: list[str]) -> str:
     """Join wrapped lines into one string, undoing end-of-line hyphenation of lower-case words."""
-    out = ""
+    parts: list[str] = []
+    tail = ""  # the joined text's last line piece: all the hyphenation rule looks at
     for text in texts:
-        if not out:
-            out = text
-        elif re.search(r"[a-z]-$", out) and text[:1].islower() and not re.search(r"-\w+-$", out):
-            out = out[:-1] + text
+        if not parts or parts == [""]:  # nothing joined yet
+            parts = [text]
+        elif _hyphenated(tail, text):
+            parts[-1] = parts[-1][:-1] + text
         else:
-            out += " " + text
-    return out
+            parts.append(text)
+        tail = parts[-1]
+    return " ".join(parts)

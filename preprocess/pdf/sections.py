@@ -120,11 +120,13 @@ def split_references(lines: list[Line]) -> list[str]:
 
 def _indent_starts(lines: list[Line]) -> list[bool]:
     """Hanging indent: an entry starts at its column's left edge, continuation lines sit further right."""
-    starts = []
+    def column(line: Line) -> tuple[int, bool]:
+        return line.page, line.x0 < line.page_width / 2
+
+    left: dict[tuple[int, bool], float] = {}  # each page column's left edge, found in one pass
     for line in lines:
-        half = line.x0 < line.page_width / 2
-        col = [o.x0 for o in lines if o.page == line.page and (o.x0 < o.page_width / 2) == half]
-        starts.append(line.x0 - min(col) < 3)
+        left[column(line)] = min(left.get(column(line), line.x0), line.x0)
+    starts = [line.x0 - left[column(line)] < 3 for line in lines]
     return [False] * len(lines) if all(starts) else starts
 
 

@@ -9,14 +9,12 @@ that were only whitespace, a review's own title dropped.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import genuine_shapes as shapes
 import pytest
 
-from preprocess.core.jsonl import read_jsonl, write_json
-from preprocess.core.venues import venue_slug
+from preprocess.core.jsonl import read_jsonl
 from preprocess.dataset import scales
 from preprocess.dataset.build import BuildConfig, build
 from preprocess.dataset.normalize import normalize_note
@@ -86,25 +84,9 @@ def test_the_saved_invitation_gives_the_scale_before_notes_and_table():
     assert scales.from_invitation(v2_form, "rating") == (1, 2, 3, 4, 5, 6)
 
 
-def write_crawl(root: Path, notes: list[dict], parsed: Path, bom: bool = False) -> None:
-    """Notes by venue folder (`notes.jsonl`), each paper's parsed text in `parsed`."""
-    by_venue: dict[str, list[dict]] = {}
-    for note in notes:
-        venue = note.get("domain") or note["invitation"].split("/-/")[0]
-        by_venue.setdefault(venue_slug(venue), []).append(note)
-    for slug, group in by_venue.items():
-        (root / slug).mkdir(parents=True, exist_ok=True)
-        text = "".join(json.dumps(n, ensure_ascii=False) + "\n" for n in group)
-        (root / slug / "notes.jsonl").write_bytes(("\ufeff" if bom else "").encode() + text.encode())
-    for note in notes:
-        body = " ".join(f"Sentence {i} of the paper {note['id']} reports a measured result." for i in range(60))
-        write_json(parsed / f"{note['id']}.json", {"sections": [{"heading": "1 Introduction", "text": body},
-                                                                 {"heading": "2 Method", "text": body}]})
-
-
 def run_build(tmp_path: Path, tiny_model: Path, notes: list[dict], **kw) -> tuple[dict, list[dict]]:
     raw, parsed, out = tmp_path / "raw", tmp_path / "parsed", tmp_path / "out"
-    write_crawl(raw, notes, parsed, **kw)
+    shapes.write_crawl(raw, notes, parsed, **kw)
     meta = build(BuildConfig(raw=raw, out=out, name="g", tokenizer=str(tiny_model), cutoff=1024, parsed=parsed,
                              test_size=1.0))
     return meta, read_jsonl(out / "g_test.refs.jsonl")
@@ -125,7 +107,8 @@ def test_a_build_over_every_genuine_shape(tmp_path, tiny_model):
 
 
 def test_a_bom_at_the_start_of_a_notes_file_loses_no_paper(tmp_path):
-    write_crawl(tmp_path / "raw", [shapes.iclr2024(), shapes.iclr2024(forum="ICLR24b")], tmp_path / "p", bom=True)
+    notes = [shapes.iclr2024(), shapes.iclr2024(forum="ICLR24b")]
+    shapes.write_crawl(tmp_path / "raw", notes, tmp_path / "p", bom=True)
     crawl = read_papers(tmp_path / "raw")
     assert [p.forum for p in crawl.papers] == ["ICLR24a", "ICLR24b"] and crawl.skipped == []
 
@@ -146,8 +129,8 @@ def test_a_copy_without_text_sorted_first_does_not_take_the_papers_place(tmp_pat
     hostile = shapes.iclr2024(forum="aaSameForum")  # the same forum, more replies, but no PDF and no parse
     hostile["details"]["replies"].append(dict(hostile["details"]["replies"][0], id="extra"))
     raw, parsed = tmp_path / "raw", tmp_path / "parsed"
-    write_crawl(raw / "a", [hostile], tmp_path / "unused")
-    write_crawl(raw / "b", [real], parsed / "b_ICLR.cc_2024_Conference")  # parsed text only for the real copy
+    shapes.write_crawl(raw / "a", [hostile], tmp_path / "unused")
+    shapes.write_crawl(raw / "b", [real], parsed / "b_ICLR.cc_2024_Conference")  # parsed text only for the real copy
     for folder in ("a", "b"):  # two venue folders of one crawl; the hostile copy's sorts first
         (raw / folder / "ICLR.cc_2024_Conference").rename(raw / f"{folder}_ICLR.cc_2024_Conference")
     meta = build(BuildConfig(raw=raw, out=tmp_path / "out", name="d", tokenizer=str(tiny_model), cutoff=1024,

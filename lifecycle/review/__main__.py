@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--abstract", default="", help="typed abstract: wins over the parsed one")
     parser.add_argument("--keywords", default="", help="comma-separated keywords (training rows carry them)")
     parser.add_argument("--backend", default="default", choices=list(BACKENDS), help="PDF parser backend")
+    parser.add_argument("--parse-timeout", type=float, default=None, help="seconds for the PDF (default by backend)")
+    parser.add_argument("--max-memory-mb", type=int, default=None,
+                        help="address space of the parse child in MB, 0 for none (default by backend)")
     parser.add_argument("--temperature", type=float, default=None, help="sample at this temperature (default greedy)")
     parser.add_argument("--max-new-tokens", type=int, default=None,
                         help="review length cap (default: the recipe's max_new_tokens, else the review reserve)")
@@ -70,7 +73,7 @@ def run_cli(args: argparse.Namespace) -> str:
     for warning in setup.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if args.pdf:
-        parsed = parse_in_child(args.pdf, args.backend)
+        parsed = parse_in_child(args.pdf, args.backend, args.parse_timeout, args.max_memory_mb)
         for warning in parsed.warnings:
             print(f"parser: {warning}", file=sys.stderr)
         paper = build_paper(parsed, args.title, args.abstract, args.keywords)

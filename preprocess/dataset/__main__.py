@@ -19,13 +19,15 @@ from preprocess.dataset import clean
 from preprocess.dataset.build import BuildConfig, build
 from preprocess.dataset.formats import FORMATS, FormatOptions
 from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.parsing import ParseOptions
+from preprocess.pdf.backends import BACKENDS
 
 
 def parse_args(argv: list[str] | None = None) -> BuildConfig:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--raw", type=Path, default=Path("data/sample"), help="crawl folder (<venue>/notes.jsonl + pdfs/)")
     p.add_argument("--parsed", type=Path, default=None,
-                   help="folder of <forum>.json from `make parse` (else PDFs are parsed now)")
+                   help="folder of <forum>.json from `make parse` (PDFs without one: parsed into <out>/cache/parsed)")
     p.add_argument("--out", type=Path, default=Path("data"), help="dataset dir (holds dataset_info.json)")
     p.add_argument("--name", default="sample", help="dataset name prefix")
     p.add_argument("--tokenizer", default="models/tiny", help="the target model's tokenizer (name or path)")
@@ -57,7 +59,12 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     m.add_argument("--llm-cache", type=Path, default=None, help="answer cache (default: <out>/cache/restructure)")
     m.add_argument("--llm-retries", type=int, default=3, help="retries per request on 429/5xx/connection errors")
     p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                   help="processes for the paper-text pass (used from 200 papers up)")
+                   help="processes parsing PDFs and for the paper-text pass (used from 200 papers up)")
+    r = p.add_argument_group("parsing PDFs without a parse (as `make parse`)")
+    r.add_argument("--pdf-backend", choices=list(BACKENDS), default="default")
+    r.add_argument("--parse-timeout", type=float, default=None, help="seconds per PDF (default by backend)")
+    r.add_argument("--max-memory-mb", type=int, default=None,
+                   help="address space per parse worker in MB, 0 for none (default by backend)")
     a = p.parse_args(argv)
     return BuildConfig(
         raw=a.raw, out=a.out, name=a.name, tokenizer=a.tokenizer, cutoff=a.cutoff, parsed=a.parsed,
@@ -68,7 +75,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
         llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, llm_retries=a.llm_retries,
         parts=a.parts,
-        workers=a.workers)
+        workers=a.workers,
+        parse=ParseOptions(a.pdf_backend, a.parse_timeout, a.max_memory_mb, max(1, a.workers)))
 
 
 def main(argv: list[str] | None = None) -> None:

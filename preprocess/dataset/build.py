@@ -25,6 +25,7 @@ from preprocess.dataset import clean
 from preprocess.dataset.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
 from preprocess.dataset.formats import FormatOptions, Target, plan_rows
 from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, parse_missing
 from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
 from preprocess.dataset.read import CrawlNotes, read_papers
@@ -64,6 +65,7 @@ class BuildConfig:
     parts: str = "hashing"  # the offline four-part classifier's features: hashing, minilm, or none (rules only)
     parts_sample: Path = SAMPLE  # trained on this crawl's structured reviews when the build's own are too few
     workers: int = 1
+    parse: ParseOptions = field(default_factory=ParseOptions)  # PDFs without a parse (see `parsing`)
 
     def llm(self) -> LLMOptions:
         return LLMOptions(self.llm_url, self.llm_model, self.llm_key_env, self.llm_workers, self.llm_max_tokens,
@@ -103,7 +105,8 @@ def _collect(results: Iterator[PaperText], copies: list[Paper], folders: list[Pa
         got.fixed.append(result.fixed)
         got.offset.append(spill.tell())
         if result.problem:
-            skipped.append({"item": f"{folder.name}/{paper.forum}", "reason": f"{result.problem}: {result.reason}"})
+            where = paper.source or str(folder / "notes.jsonl")
+            skipped.append({"item": f"{where}: paper {paper.forum}", "reason": f"{result.problem}: {result.reason}"})
         else:
             spill.write(json.dumps(result.input, ensure_ascii=False) + "\n")
     return got
@@ -179,8 +182,10 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
                          f"after a {review_tokens}-token review reserve")
     _clean_temp_files(cfg)
     crawl, copies, folders = _read(cfg, funnel)
-    jobs = [PaperJob(replace(p, reviews=[]), folder, cfg.parsed, cfg.cutoff, review_tokens, cfg.cleaning)
-            for p, folder in zip(copies, folders, strict=True)]
+    failed = parse_missing(copies, folders, cfg.parsed, cfg.out, cfg.parse)
+    dirs = parse_dirs(cfg.parsed, cfg.out)
+    jobs = [PaperJob(replace(p, reviews=[]), folder, dirs, cfg.cutoff, review_tokens, cfg.cleaning,
+                     failed.get(str(crawled_pdf(folder, p.forum)))) for p, folder in zip(copies, folders, strict=True)]
     results = prepare_all(jobs, cfg.tokenizer, spec, cfg.workers)  # workers start on the text now ...
     copies = clean.clean_review_texts(copies, cfg.cleaning, funnel, crawl.skipped)  # ... while this cleans reviews
     cfg.out.mkdir(parents=True, exist_ok=True)
@@ -266,7 +271,7 @@ def _shown(path: Path) -> str:
 
 def _args_record(cfg: BuildConfig, review_tokens: int) -> dict[str, Any]:
     record = {k: (_shown(v) if isinstance(v, Path) else v) for k, v in vars(cfg).items()
-              if k not in ("options", "cleaning")}
+              if k not in ("options", "cleaning", "parse")}
     record.update(review_tokens=review_tokens, test_venues=list(cfg.test_venues), options=asdict(cfg.options),
-                  cleaning=asdict(cfg.cleaning))
+                  cleaning=asdict(cfg.cleaning), parse=asdict(cfg.parse))
     return record

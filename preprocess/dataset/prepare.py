@@ -20,7 +20,7 @@ from preprocess.core.record import Paper, body_sections
 from preprocess.dataset import clean
 from preprocess.dataset.budget import fit_paper
 from preprocess.dataset.layout import paper_text
-from preprocess.dataset.read import load_parse
+from preprocess.dataset.parsing import load_parse
 from preprocess.dataset.tokenizer import Tokenizer, load_tokenizer
 
 INLINE_BELOW = 200  # papers: process start-up costs more than it saves below that
@@ -32,10 +32,11 @@ class PaperJob:
 
     paper: Paper
     venue_dir: Path
-    parsed_dir: Path | None
+    parse_dirs: tuple[Path, ...]  # where its parse is looked up, in order (`parsing.parse_dirs`)
     cutoff: int
     review_tokens: int
     cleaning: clean.CleanConfig
+    parse_error: str | None = None  # why its PDF could not be parsed, when it could not
 
 
 @dataclass
@@ -86,8 +87,10 @@ def prepare_paper(job: PaperJob) -> PaperText:
     """Load, clean, check and fit one paper's text."""
     assert _TOK is not None, "worker not initialised"
     forum = job.paper.forum
+    if job.parse_error:
+        return PaperText(forum, "no parsed text", job.parse_error)
     try:
-        parsed = load_parse(job.venue_dir, forum, job.parsed_dir)
+        parsed = load_parse(job.venue_dir, forum, job.parse_dirs)
     except Exception as exc:  # any unreadable parse or PDF: the paper has no text, the build goes on
         return PaperText(forum, "no parsed text", f"{type(exc).__name__}: {exc}")
     sections, fixed = clean.clean_sections(parsed.sections)

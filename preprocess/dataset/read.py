@@ -1,8 +1,7 @@
-"""What the build reads: every note of a crawl folder as a `Paper`, and each paper's parsed PDF text.
+"""What the build reads: every note of a crawl folder as a `Paper` (the parsed PDFs: `parsing`).
 
-A crawl folder holds `<venue slug>/notes.jsonl` and `<venue slug>/pdfs/<forum>.pdf` (the crawler's layout);
-parsed text comes from `make parse`'s `<parsed>/[<venue slug>/]<stem>.json` when given, else the PDF is
-parsed now. Nothing here writes: the crawl is only read.
+A crawl folder holds `<venue slug>/notes.jsonl` and `<venue slug>/pdfs/<forum>.pdf` (the crawler's layout).
+Nothing here writes: the crawl is only read.
 """
 
 from __future__ import annotations
@@ -14,10 +13,8 @@ from pathlib import Path
 
 from preprocess.core.jsonl import BadLine, iter_jsonl_numbered
 from preprocess.core.record import Paper
-from preprocess.crawl.pdfs import pdf_filename
 from preprocess.dataset import scales
 from preprocess.dataset.normalize import NoteError, normalize_note
-from preprocess.pdf.record import ParsedPaper
 
 log = logging.getLogger("preprocess.dataset")
 
@@ -70,18 +67,3 @@ def read_papers(raw: Path) -> CrawlNotes:
         out.notes += len(errors)
         out.skipped.extend({"item": bad.where, "reason": str(bad)} for bad in errors)
     return out
-
-
-def load_parse(venue_dir: Path, forum: str, parsed_dir: Path | None) -> ParsedPaper:
-    """A paper's parsed PDF: `<parsed>/[<venue slug>/]<stem>.json` if there, else its crawled PDF parsed now."""
-    pdf = venue_dir / "pdfs" / pdf_filename(forum)  # the crawler's name: a hostile id cannot leave the folder
-    candidates = [parsed_dir / venue_dir.name / f"{pdf.stem}.json", parsed_dir / f"{pdf.stem}.json"] \
-        if parsed_dir else []
-    parsed = next((p for p in candidates if p.exists()), None)
-    if parsed:
-        return ParsedPaper.from_dict(json.loads(parsed.read_bytes().decode("utf-8")))
-    if pdf.exists():
-        from preprocess.pdf.backends import parse_pdf  # imported late: heavy, and only needed here
-
-        return parse_pdf(pdf)
-    raise FileNotFoundError(f"no parsed text and no PDF for {forum} ({pdf})")

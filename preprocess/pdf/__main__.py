@@ -1,6 +1,7 @@
 """Parse paper PDFs into one JSON record each, in worker processes with a timeout, crash-proof.
 
     python -m preprocess.pdf --in data/crawl --out data/parsed [--backend default] [--workers 2] [--timeout S]
+        [--max-memory-mb MB]
 
 writes `<out>/<stem>.json` (title, abstract, kind-tagged sections, references, pages, backend, warnings) and
 `<out>/errors.jsonl`. Backends: `default` (pypdfium2, pypdf as fallback; offline, permissive licences),
@@ -28,10 +29,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--timeout", type=float, help="seconds per PDF before its worker is killed (default by backend)"
     )
+    parser.add_argument(
+        "--max-memory-mb", type=int, help="address space per worker in MB, 0 for none (default by backend)"
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
-        summary = parse_batch(args.src, args.out, args.backend, args.workers, args.timeout)
+        summary = parse_batch(
+            args.src, args.out, args.backend, args.workers, args.timeout, memory_mb=args.max_memory_mb
+        )
     except (ValueError, FileNotFoundError) as exc:
         parser.error(str(exc))
     print(summary)

@@ -2,7 +2,7 @@
 
 A rerun skips PDFs whose JSON exists and retries the failed ones. `<out>/errors.jsonl` holds one
 {"file", "reason"} per PDF that could not be parsed (empty, HTML, truncated, encrypted, no text, crash,
-timeout). The JSON is a `ParsedPaper` (see `record`).
+timeout, over the memory limit). The JSON is a `ParsedPaper` (see `record`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from preprocess.core.jsonl import write_jsonl
 from preprocess.pdf.backends import BACKENDS, backend_problem, parse_pdf
-from preprocess.pdf.pool import ParseFn, run_pool
+from preprocess.pdf.pool import ParseFn, ParseJob, run_pool
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +46,27 @@ def plan(src: Path, out_dir: Path) -> tuple[list[str], dict[str, str], int]:
     return todo, errors, done
 
 
+def parse_files(jobs: list[ParseJob], backend: str = "default", workers: int = 2, timeout: float | None = None,
+                memory_mb: int | None = None, parser: ParseFn = parse_pdf,
+                show_progress: bool = True) -> tuple[dict[str, str], int]:
+    """Parse each job's PDF into its JSON in the worker pool; returns ({pdf: error reason}, pages parsed).
+
+    `timeout` (s) and `memory_mb` (address space, 0 for none) are per worker (default: the backend's);
+    `parser` stands in for `parse_pdf` in tests and must be picklable (a module-level function).
+    """
+    from tqdm import tqdm
+
+    problem = backend_problem(backend)
+    if problem:  # a missing extra or server fails the run at once, not once per PDF
+        raise ValueError(problem)
+    if not jobs:
+        return {}, 0
+    chosen = BACKENDS[backend]
+    memory = chosen.memory_mb if memory_mb is None else memory_mb
+    with tqdm(total=len(jobs), desc=f"parse_pdf[{backend}]", unit="pdf", disable=not show_progress) as bar:
+        return run_pool(jobs, backend, workers, timeout or chosen.timeout_s, parser, bar, memory)
+
+
 def parse_batch(
     src: str | Path,
     out_dir: str | Path,
@@ -54,24 +75,19 @@ def parse_batch(
     timeout: float | None = None,
     parser: ParseFn = parse_pdf,
     show_progress: bool = True,
+    memory_mb: int | None = None,
 ) -> dict[str, Any]:
-    """Parse every PDF under `src` into `out_dir`, skipping done ones; returns a summary dict.
-
-    `timeout` is per PDF (default: the backend's); `parser` stands in for `parse_pdf` in tests and
-    must be picklable (a module-level function).
-    """
-    from tqdm import tqdm
-
+    """Parse every PDF under `src` into `out_dir`, skipping done ones; returns a summary dict (limits and
+    `parser` as in `parse_files`)."""
     src, out_dir = Path(src), Path(out_dir)
     problem = backend_problem(backend)
-    if problem:  # a missing extra or server fails the run at once, not once per PDF
+    if problem:
         raise ValueError(problem)
     out_dir.mkdir(parents=True, exist_ok=True)
     todo, errors, skipped = plan(src, out_dir)
     start = time.monotonic()
-    with tqdm(total=len(todo), desc=f"parse_pdf[{backend}]", unit="pdf", disable=not show_progress) as bar:
-        limit = timeout or BACKENDS[backend].timeout_s
-        more, pages = run_pool(todo, out_dir, backend, workers, limit, parser, bar) if todo else ({}, 0)
+    jobs = [ParseJob(pdf, str(out_dir / f"{Path(pdf).stem}.json")) for pdf in todo]
+    more, pages = parse_files(jobs, backend, workers, timeout, memory_mb, parser, show_progress)
     errors.update(more)
     write_jsonl(out_dir / "errors.jsonl", ({"file": f, "reason": r} for f, r in sorted(errors.items())))
     summary = {

@@ -1,9 +1,9 @@
 """Worker pool for parsing PDFs: one child process per worker, a timeout per file, crash-proof.
 
-Each worker receives paths over its pipe, parses, writes `<out>/<stem>.json` atomically and answers
-("ok" | "error", path, pages | reason). A worker that runs past the timeout on one file is killed
-and replaced; one that dies (segfault in a native library, os._exit) is replaced too. Either way
-that file gets an error and the batch goes on.
+Each worker receives jobs (a PDF and its JSON's path) over its pipe, parses, writes the JSON atomically and
+answers ("ok" | "error", pdf, pages | reason). A worker that runs past the timeout on one file is killed
+and replaced; one that dies (segfault in a native library, os._exit) or runs out of its address space
+(`memory_mb`, see `child`) is replaced too. Either way that file gets an error and the batch goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from preprocess.core.jsonl import write_json
-from preprocess.pdf.child import Child
+from preprocess.pdf.child import Child, failure_reason
 from preprocess.pdf.record import ParsedPaper
 
 log = logging.getLogger(__name__)
@@ -24,39 +24,49 @@ log = logging.getLogger(__name__)
 ParseFn = Callable[[str, str], ParsedPaper]
 
 
-def _worker(conn: Connection, parser: ParseFn, backend: str, out_dir: str) -> None:
-    """Worker loop: receive a path, parse it, write its JSON, answer ("ok"|"error", path, detail)."""
+@dataclass(frozen=True)
+class ParseJob:
+    """One PDF to parse and where its JSON goes."""
+
+    pdf: str
+    out: str
+
+
+def _worker(conn: Connection, parser: ParseFn, backend: str, memory_mb: int | None) -> None:
+    """Worker loop: receive a job, parse it, write its JSON, answer ("ok"|"error", pdf, pages | reason)."""
     logging.getLogger().setLevel(logging.WARNING)
     while True:
         try:
-            path = conn.recv()
+            job = conn.recv()
         except EOFError:
             return
-        if path is None:
+        if job is None:
             return
         try:
-            paper = parser(path, backend)
-            write_json(Path(out_dir) / f"{Path(path).stem}.json", paper.to_dict())
-            conn.send(("ok", path, paper.pages))
+            paper = parser(job.pdf, backend)
+            write_json(Path(job.out), paper.to_dict())
+            conn.send(("ok", job.pdf, paper.pages))
         except Exception as exc:  # PdfError carries a reason; any other bug is this file's, not the batch's
-            reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
-            conn.send(("error", path, reason))
+            conn.send(("error", job.pdf, failure_reason(exc, memory_mb)))
 
 
 @dataclass
 class _Slot:
     child: Child
-    path: str | None = None
+    job: ParseJob | None = None
     started: float = 0.0
 
 
 class _Pool:
-    def __init__(self, out_dir: Path, backend: str, workers: int, timeout: float, parser: ParseFn):
-        self.args = (parser, backend, str(out_dir))
+    def __init__(self, backend: str, workers: int, timeout: float, parser: ParseFn, memory_mb: int | None):
+        self.args = (parser, backend, memory_mb)
         self.timeout = timeout
-        self.slots = [_Slot(Child(_worker, *self.args)) for _ in range(workers)]
+        self.slots = [self._spawn() for _ in range(workers)]
         self.errors: dict[str, str] = {}
         self.pages = 0
+
+    def _spawn(self) -> _Slot:
+        return _Slot(Child(_worker, *self.args, memory_mb=self.args[-1]))
 
     def _outcome(self, slot: _Slot, ready: list) -> str | None:
         """An empty string when the slot's file is done, the reason when it failed, None while it runs."""
@@ -77,26 +87,27 @@ class _Pool:
 
     def _settle(self, i: int, slot: _Slot, reason: str) -> None:
         """Record a finished file; a worker that crashed or timed out is replaced."""
+        assert slot.job is not None
         if reason:
-            log.warning("skipping %s: %s", slot.path, reason)
-            self.errors[str(slot.path)] = reason
-        if reason.startswith(("worker crashed", "timeout")):
+            log.warning("skipping %s: %s", slot.job.pdf, reason)
+            self.errors[slot.job.pdf] = reason
+        if reason.startswith(("worker crashed", "timeout", "exceeds")):  # dead, stuck or short of memory
             slot.child.stop()
-            self.slots[i] = _Slot(Child(_worker, *self.args))
+            self.slots[i] = self._spawn()
         else:
-            slot.path = None
+            slot.job = None
 
-    def run(self, paths: list[str], progress=None) -> None:
-        todo = list(reversed(paths))
-        while todo or any(s.path for s in self.slots):
+    def run(self, jobs: list[ParseJob], progress=None) -> None:
+        todo = list(reversed(jobs))
+        while todo or any(s.job for s in self.slots):
             for slot in self.slots:
-                if slot.path is None and todo:
-                    slot.path, slot.started = todo.pop(), time.monotonic()
-                    slot.child.conn.send(slot.path)
-            busy = [s for s in self.slots if s.path]
+                if slot.job is None and todo:
+                    slot.job, slot.started = todo.pop(), time.monotonic()
+                    slot.child.conn.send(slot.job)
+            busy = [s for s in self.slots if s.job]
             ready = wait([s.child.conn for s in busy] + [s.child.proc.sentinel for s in busy], timeout=0.5)
             for i, slot in enumerate(self.slots):
-                reason = self._outcome(slot, ready) if slot.path is not None else None
+                reason = self._outcome(slot, ready) if slot.job is not None else None
                 if reason is not None:
                     self._settle(i, slot, reason)
                     if progress is not None:
@@ -113,12 +124,12 @@ class _Pool:
             slot.child.stop()
 
 
-def run_pool(paths: list[str], out_dir: Path, backend: str, workers: int, timeout: float, parser: ParseFn,
-             progress=None) -> tuple[dict[str, str], int]:
-    """Parse `paths` in `workers` processes; returns ({path: error reason}, pages parsed)."""
-    pool = _Pool(out_dir, backend, max(1, min(workers, len(paths))), timeout, parser)
+def run_pool(jobs: list[ParseJob], backend: str, workers: int, timeout: float, parser: ParseFn,
+             progress=None, memory_mb: int | None = None) -> tuple[dict[str, str], int]:
+    """Parse `jobs` in `workers` processes; returns ({pdf: error reason}, pages parsed)."""
+    pool = _Pool(backend, max(1, min(workers, len(jobs))), timeout, parser, memory_mb)
     try:
-        pool.run(paths, progress)
+        pool.run(jobs, progress)
     finally:
         pool.close()
     return pool.errors, pool.pages

@@ -13,6 +13,7 @@ Example (trimmed):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, get_args
@@ -20,6 +21,18 @@ from typing import Any, ClassVar, Literal, get_args
 Decision = Literal["accepted", "rejected", "unknown"]
 SectionKind = Literal["body", "acknowledgements", "appendix"]
 SECTION_KINDS: tuple[str, ...] = get_args(SectionKind)
+# Chinese, Japanese and Korean script: text without spaces between words, where each character counts as one.
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK = re.compile(f"[{CJK_CHARS}]")
+
+
+def word_count(text: str) -> int:
+    """Words in `text`: whitespace-separated runs; in text with CJK, each CJK character counts as a word (as
+    CJK word counts go) and punctuation left between them does not."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return cjk + sum(any(c.isalnum() for c in token) for token in _CJK.sub(" ", text).split())
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from preprocess.core.record import Paper, Review, Section
+from preprocess.core.record import Paper, Review, Section, word_count
 from preprocess.dataset.dedup import drop_exact_duplicate_reviews, drop_near_duplicate_reviews, drop_reviews, fold
 from preprocess.dataset.funnel import Funnel
 from preprocess.dataset.text import clean_paper_text, clean_review_text, content_changed, tidy
@@ -37,7 +37,7 @@ def clean_sections(sections: list[Section]) -> tuple[list[Section], bool]:
 
 
 def body_words(sections: list[Section]) -> int:
-    return sum(len(s.text.split()) for s in sections if s.kind == "body")
+    return sum(word_count(s.text) for s in sections if s.kind == "body")
 
 
 def section_problem(sections: list[Section], config: CleanConfig) -> str | None:
@@ -84,7 +84,7 @@ def fix_reviews(papers: list[Paper]) -> tuple[list[Paper], int]:
 
 
 def words(review: Review) -> int:
-    return len(review.body().split())
+    return word_count(review.body())
 
 
 def drop_withdrawn(papers: list[Paper], funnel: Funnel) -> list[Paper]:

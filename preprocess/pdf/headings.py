@@ -1,8 +1,8 @@
 """Default backend, step 3 (headings): which lines are section headings.
 
-A heading is a short line that is numbered ("3", "3.2", "A.1", "IV.") or set in a heading style
-(bold, larger or another font than the body, at a column's left edge) or is a well-known unnumbered
-name ("References", from `vocab`). Bold run-in paragraph heads are split off their line first.
+A heading is a short line that is numbered ("3", "3.2", "A.1", "IV.", "一、", "第二章") or set in a heading
+style (bold, larger or another font than the body, at a column's left edge) or is a well-known unnumbered
+name ("References", "参考文献", from `vocab`). Bold run-in paragraph heads are split off their line first.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from preprocess.pdf.lines import Line, join_lines
-from preprocess.pdf.vocab import ACKNOWLEDGEMENTS, APPENDIX, CAPTION, KNOWN, NUMBERED, REFERENCES
+from preprocess.pdf.vocab import ACKNOWLEDGEMENTS, APPENDIX, CAPTION, CJK, CJK_NUMBERED, KNOWN, NUMBERED, REFERENCES
 
 MAX_HEADING_CHARS = 90
+MAX_CJK_HEADING_CHARS = 40  # a CJK character carries about a word
+LETTERS = re.compile(rf"[A-Za-z]{{3}}|{CJK}{{2}}")
 MATHY = re.compile(r"[=<>∼≈±×{}\[\]|^_\\$]|\(\d|\d\)|\(\w\)|\b\w\(")
 NOT_RUN_IN = re.compile(
     r"^(theorem|lemma|proof|definition|corollary|proposition|remark|example|assumption|claim|step|case|note|"
@@ -46,7 +48,7 @@ def body_style(lines: list[Line]) -> tuple[str, float]:
 
 
 def _heading_text(text: str) -> tuple[str, str]:
-    match = NUMBERED.match(text)
+    match = NUMBERED.match(text) or CJK_NUMBERED.match(text)
     if match:
         return match.group("num"), match.group("rest").strip()
     return "", text.strip()
@@ -75,10 +77,11 @@ def _aligned(line: Line, starts: set[int] | None) -> bool:
 def is_heading(line: Line, body: tuple[str, float], starts: set[int] | None = None) -> bool:
     """Whether one line reads as a section heading (`starts`: column left edges, see `column_starts`)."""
     text = line.text
-    if len(text) > MAX_HEADING_CHARS or len(text) < 3 or CAPTION.match(text) or not re.search(r"[A-Za-z]{3}", text):
+    if len(text) > MAX_HEADING_CHARS or len(text) < 2 or CAPTION.match(text) or not LETTERS.search(text):
         return False
     number, rest = _heading_text(text)
     bare = rest.rstrip(".:").strip()
+    cjk = bool(re.match(CJK, rest))
     small_caps = bool(number) and rest.isupper()
     if (
         line.has_layout
@@ -91,7 +94,9 @@ def is_heading(line: Line, body: tuple[str, float], starts: set[int] | None = No
             not line.has_layout or _emphasized(line, body) or bool(number) or bare.isupper() or len(bare) == len(rest)
         )
     words = rest.split()
-    if len(words) > 14 or rest.endswith((",", ";")) or re.search(r"\w\.\s+\w", rest):
+    if len(words) > 14 or rest.endswith((",", ";", "，", "；")) or re.search(r"\w\.\s+\w|。", rest):
+        return False
+    if cjk and len(rest) > MAX_CJK_HEADING_CHARS:
         return False
     if sum(w.strip("().,%").replace(".", "").isdigit() for w in words) > len(words) / 3:
         return False  # table rows
@@ -101,9 +106,9 @@ def is_heading(line: Line, body: tuple[str, float], starts: set[int] | None = No
         return not line.has_layout or _emphasized(line, body) or rest.isupper()
     return (
         _emphasized(line, body)
-        and rest[:1].isupper()
+        and (rest[:1].isupper() or cjk)
         and not rest.endswith(".")
-        and sum(c.isalpha() for c in rest) >= 4
+        and sum(c.isalpha() for c in rest) >= (2 if cjk else 4)
         and not MATHY.search(rest)
         and _aligned(line, starts)
     )

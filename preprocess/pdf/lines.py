@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from preprocess.core.record import CJK_CHARS
+
 # A margin line number merged into a line's text (NeurIPS `lineno`), at its start or end.
 LEADING_NUMBER = re.compile(r"^(\d{1,4})\s+(?=\S)")
 TRAILING_NUMBER = re.compile(r"(?<=\S)\s+(\d{1,4})$")
+_CJK = re.compile(f"[{CJK_CHARS}。，、；：？！（）「」『』《》【】]")
 
 
 @dataclass
@@ -44,8 +47,16 @@ def _hyphenated(joined: str, nxt: str) -> bool:
     return not (i >= 0 and joined[i] == "-")
 
 
+def _cjk_join(tail: str, nxt: str) -> bool:
+    """A CJK line (ending in a CJK character, or in punctuation right after one) wrapped onto a CJK line."""
+    if not tail or not nxt or not _CJK.match(nxt[0]):
+        return False
+    return bool(_CJK.match(tail[-1]) or (tail[-1] in ",.;:!?)" and len(tail) > 1 and _CJK.match(tail[-2])))
+
+
 def join_lines(texts: list[str]) -> str:
-    """Join wrapped lines into one string, undoing end-of-line hyphenation of lower-case words."""
+    """Join wrapped lines into one string, undoing end-of-line hyphenation of lower-case words; CJK lines
+    join without a space (the script has none between words)."""
     parts: list[str] = []
     tail = ""  # the joined text's last line piece: all the hyphenation rule looks at
     for text in texts:
@@ -53,6 +64,8 @@ def join_lines(texts: list[str]) -> str:
             parts = [text]
         elif _hyphenated(tail, text):
             parts[-1] = parts[-1][:-1] + text
+        elif _cjk_join(tail, text):
+            parts[-1] += text
         else:
             parts.append(text)
         tail = parts[-1]

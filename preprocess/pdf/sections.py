@@ -13,7 +13,9 @@ from preprocess.core.record import Section
 from preprocess.pdf.headings import Heading, body_style, find_headings, split_run_in, style
 from preprocess.pdf.lines import Line, join_lines
 from preprocess.pdf.record import ParsedPaper
-from preprocess.pdf.vocab import ABSTRACT, NOT_TITLE, STOP_ABSTRACT, heading_kind, tidy_heading
+from preprocess.pdf.vocab import ABSTRACT, CJK, NOT_TITLE, STOP_ABSTRACT, heading_kind, tidy_heading
+
+CJK_RE = re.compile(CJK)
 
 
 def find_title(lines: list[Line], body: tuple[str, float]) -> tuple[str, int]:
@@ -81,7 +83,7 @@ def paragraphs(lines: list[Line]) -> str:
             gap = line.top - prev.top
             width = max(prev.x1 - prev.x0, 1)
             new = (line.page == prev.page and gap > 1.9 * max(prev.size, 1)) or (
-                prev.text.endswith((".", ":", "?", "!"))
+                prev.text.endswith((".", ":", "?", "!", "。", "：", "？", "！"))
                 and (line.x0 - prev.x0 > 6 or width < 0.7 * (line.x1 - line.x0))
             )
         if new or not paras:
@@ -211,5 +213,15 @@ def split_sections(lines: list[Line]) -> ParsedPaper:
             continue
         out.sections.append(Section(tidy_heading(head.text), paragraphs(chunk), kind))
     if not heads:
-        out.warnings.append("no section headings found")
+        out.warnings.append("no section headings found" + (CJK_UNSUPPORTED if _mostly_cjk(lines) else ""))
     return out
+
+
+CJK_UNSUPPORTED = ("; CJK text: headings are found when numbered (\"1 引言\", \"一、\", \"第二章\") or named "
+                   "(\"引言\", \"参考文献\", \"はじめに\", \"서론\") and set apart from the body; this paper is "
+                   "unsupported without them")
+
+
+def _mostly_cjk(lines: list[Line]) -> bool:
+    text = "".join(line.text for line in lines[:400])
+    return len(CJK_RE.findall(text)) > 0.3 * max(1, len(text.replace(" ", "")))

@@ -1,10 +1,16 @@
 """`make review-ui`: a small review page (Gradio) on 127.0.0.1: upload a PDF, get a review.
 
-    python -m lifecycle.review.page --recipe tiny [--port 7860] [--max-upload-mb 25] [key=value ...]
+    python -m lifecycle.review.page --recipe tiny [--port 7860] [--max-upload-mb 25] [--parse-timeout 30]
+        [--parse-workers 4] [--max-memory-mb 1024] [--max-queue 32] [key=value ...]
 
-The page runs the review CLI's functions: the PDF is parsed in a child process (a bad or hostile
-file costs an error on the page, never the server), typed title and abstract win over the parsed ones,
-and the note under the review says how much of the paper fitted the recipe's token budget.
+The page runs the review CLI's functions: the PDF is parsed in a child process under a time and a memory
+limit (a bad or hostile file costs an error on the page, never the server), typed title and abstract win
+over the parsed ones, and the note under the review says how much of the paper fitted the token budget.
+
+Under load: up to `--parse-workers` uploads are parsed side by side while reviews are generated one at a
+time (one model), so a slow PDF holds one parse slot for at most `--parse-timeout` seconds and never the
+requests behind it; at most `--max-queue` requests wait, later ones are told the queue is full. Each upload
+is deleted once parsed.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import argparse
 import html
 import os
 import sys
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +29,10 @@ from lifecycle.recipe import RecipeError, parse_overrides
 from lifecycle.review.paper import build_paper, fit_for_review
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import ReviewSetup, review_setup
+from preprocess.core.record import Paper
 from preprocess.core.target import review_markdown
 from preprocess.dataset.formats import FORMATS
+from preprocess.pdf.backends import MEMORY_MB
 from preprocess.pdf.child import parse_in_child
 from preprocess.pdf.errors import PdfError
 
@@ -30,33 +40,72 @@ MAX_UPLOAD_MB = 25  # arXiv caps submissions at 50 MB; a conference paper's PDF 
 DEFAULT_PORT = 7860  # Gradio's, as LLaMA-Factory's own web UI
 
 
-def review_paper(reviewer: Reviewer, pdf: str | None, title: str, abstract: str, keywords: str,
-                 main_text: str, temperature: float, max_new_tokens: float) -> tuple[str, str]:
-    """The page's one action: (review markdown, note). Problems with the input come back as the note."""
-    try:
-        if pdf:
-            paper = build_paper(parse_in_child(pdf), title, abstract, keywords)
-        else:
-            paper = build_paper(None, title, abstract, keywords, main_text)
-        fitted = fit_for_review(paper, reviewer.fit_tok, reviewer.setup)
-        conv = FORMATS[reviewer.setup.format].conversation(fitted.text)
-        response = reviewer.generate(conv, temperature, int(max_new_tokens))
-    except PdfError as exc:
-        return "", f"**Error:** `{Path(exc.path).name}` could not be read: {html.escape(exc.reason)}"
-    except ValueError as exc:
-        return "", f"**Error:** {html.escape(str(exc))}"
-    end = "ended" if response.finish_reason == "stop" else "stopped at the length cap"
-    note = (f"{fitted.note(reviewer.setup)} Prompt {response.prompt_length:,} tokens; review "
-            f"{response.response_length:,} tokens ({end}).")
-    review = review_markdown(response.response_text).strip()
-    return review or "*(the model returned an empty review)*", note
+@dataclass(frozen=True)
+class PageLimits:
+    """What bounds the page's work (each a command-line option)."""
+
+    parse_timeout_s: float = 30.0  # a 40-page paper parses in well under a second with the default backend
+    parse_workers: int = 4  # uploads parsed side by side, each in its own child process
+    memory_mb: int = MEMORY_MB  # address space of each parse child
+    max_queue: int = 32  # requests waiting; later ones are refused with "queue full"
 
 
-def build_app(reviewer: Reviewer) -> Any:
-    """The Gradio Blocks page; its button calls `review_paper`."""
+def _remove_upload(pdf: str) -> None:
+    """Delete an upload (and its folder, once empty) from Gradio's upload folder; other paths are left alone."""
+    from gradio.utils import get_upload_folder
+
+    path = Path(pdf).resolve()
+    folder = Path(get_upload_folder()).resolve()
+    if path.is_relative_to(folder) and path != folder:
+        path.unlink(missing_ok=True)
+        if path.parent != folder and not any(path.parent.iterdir()):
+            path.parent.rmdir()
+
+
+class ReviewPage:
+    """The page's one action, safe to call from many threads: parses side by side, reviews one at a time."""
+
+    def __init__(self, reviewer: Reviewer, limits: PageLimits = PageLimits()):
+        self.reviewer, self.limits = reviewer, limits
+        self.parse_slots = threading.BoundedSemaphore(limits.parse_workers)
+        self.generating = threading.Lock()  # one model: reviews queue here, parses do not wait for them
+
+    def paper(self, pdf: str | None, title: str, abstract: str, keywords: str, main_text: str) -> Paper:
+        if not pdf:
+            return build_paper(None, title, abstract, keywords, main_text)
+        try:
+            with self.parse_slots:
+                parsed = parse_in_child(pdf, timeout=self.limits.parse_timeout_s, memory_mb=self.limits.memory_mb)
+        finally:
+            _remove_upload(pdf)
+        return build_paper(parsed, title, abstract, keywords)
+
+    def review(self, pdf: str | None, title: str, abstract: str, keywords: str, main_text: str,
+               temperature: float, max_new_tokens: float) -> tuple[str, str]:
+        """(review markdown, note). Problems with the input come back as the note."""
+        reviewer = self.reviewer
+        try:
+            paper = self.paper(pdf, title, abstract, keywords, main_text)
+            fitted = fit_for_review(paper, reviewer.fit_tok, reviewer.setup)
+            conv = FORMATS[reviewer.setup.format].conversation(fitted.text)
+            with self.generating:
+                response = reviewer.generate(conv, temperature, int(max_new_tokens))
+        except PdfError as exc:
+            return "", f"**Error:** `{Path(exc.path).name}` could not be read: {html.escape(exc.reason)}"
+        except ValueError as exc:
+            return "", f"**Error:** {html.escape(str(exc))}"
+        end = "ended" if response.finish_reason == "stop" else "stopped at the length cap"
+        note = (f"{fitted.note(reviewer.setup)} Prompt {response.prompt_length:,} tokens; review "
+                f"{response.response_length:,} tokens ({end}).")
+        review = review_markdown(response.response_text).strip()
+        return review or "*(the model returned an empty review)*", note
+
+
+def build_app(page: ReviewPage) -> Any:
+    """The Gradio Blocks page; its button calls `page.review` (its API name: `review`)."""
     import gradio as gr  # imported here: loading the page's module stays light
 
-    setup: ReviewSetup = reviewer.setup
+    setup: ReviewSetup = page.reviewer.setup
     model = setup.model.get("adapter_name_or_path") or setup.model["model_name_or_path"]
     with gr.Blocks(title=f"Review a paper ({setup.recipe})") as app:
         gr.Markdown(f"# Review a paper\nRecipe `{setup.recipe}`, model `{model}`, template "
@@ -80,9 +129,11 @@ def build_app(reviewer: Reviewer) -> Any:
                 review = gr.Markdown(elem_id="review", label="Review")
 
         def on_click(*inputs):
-            return review_paper(reviewer, *inputs)
+            return (*page.review(*inputs), None)  # the box is emptied: the upload is gone once parsed
 
-        button.click(on_click, [pdf, title, abstract, keywords, main_text, temperature, max_new], [review, note])
+        # Waiting for the model costs no CPU, so twice the parse slots may be in flight.
+        button.click(on_click, [pdf, title, abstract, keywords, main_text, temperature, max_new],
+                     [review, note, pdf], api_name="review", concurrency_limit=2 * page.limits.parse_workers)
     return app
 
 
@@ -91,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recipe", default="tiny", help="name of recipes/<name>.yaml (model from saves/<name>/)")
     parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT") or DEFAULT_PORT))
     parser.add_argument("--max-upload-mb", type=float, default=MAX_UPLOAD_MB, help="upload size cap")
+    defaults = PageLimits()
+    parser.add_argument("--parse-timeout", type=float, default=defaults.parse_timeout_s, help="seconds per PDF")
+    parser.add_argument("--parse-workers", type=int, default=defaults.parse_workers, help="PDFs parsed at once")
+    parser.add_argument("--max-memory-mb", type=int, default=defaults.memory_mb,
+                        help="address space of each parse child in MB, 0 for none")
+    parser.add_argument("--max-queue", type=int, default=defaults.max_queue, help="requests allowed to wait")
     parser.add_argument("overrides", nargs="*", help="key=value recipe overrides (ARGS=...)")
     args = parser.parse_intermixed_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from a closed network
@@ -99,13 +156,14 @@ def main(argv: list[str] | None = None) -> int:
     except RecipeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    reviewer = Reviewer(setup)
+    limits = PageLimits(args.parse_timeout, max(1, args.parse_workers), args.max_memory_mb, args.max_queue)
+    page = ReviewPage(Reviewer(setup), limits)
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     warning = exposure_warning(host, "the review page", keyed=False)
     if warning:
         print(warning, file=sys.stderr, flush=True)
     print(f"review page for {args.recipe}: http://{host}:{args.port}", flush=True)
-    build_app(reviewer).queue(default_concurrency_limit=1).launch(
+    build_app(page).queue(max_size=limits.max_queue).launch(
         server_name=host, server_port=args.port, max_file_size=int(args.max_upload_mb * 1024 * 1024), show_error=True,
         share=False, inbrowser=False)
     return 0

@@ -1,4 +1,5 @@
-"""`make review-ui` in a real headless browser: Debian's chromium driven by Playwright (PyPI).
+"""`make review-ui` in a real headless browser (Debian's chromium driven by Playwright, from PyPI), and under
+load through Gradio's own Python client.
 
 The page runs as `make review-ui` in its own process group on a free port, serving the tiny model as
 `saves/tiny/merged` under pytest's temp dir; screenshots land in the test's temp dir.
@@ -9,12 +10,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
 from conftest import free_port, generated_pdf, serving
+from raw_pdfs import slow_pdf
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -22,7 +26,8 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # calling Google's hosts, which a closed network refuses.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-UPLOAD_CAP_MB = 0.5  # small, so the cap itself is tested; the generated paper is ~10 KB
+UPLOAD_CAP_MB = 2  # small, so the cap itself is tested; the generated paper is ~10 KB, the slow one ~1 MB
+PARSE_TIMEOUT_S = 60
 
 
 def need_browser() -> None:
@@ -39,17 +44,20 @@ def need_browser() -> None:
 
 
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory, tiny_model: Path) -> Iterator[str]:
+def work(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("review_ui")
+
+
+@pytest.fixture(scope="module")
+def page_url(work: Path, tiny_model: Path) -> Iterator[str]:
     """`make review-ui` serving the tiny model; yields its URL; the process group is stopped after."""
-    need_browser()
-    work = tmp_path_factory.mktemp("review_ui")
     (work / "saves" / "tiny").mkdir(parents=True)
     (work / "saves" / "tiny" / "merged").symlink_to(tiny_model)
     port = free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_TEMP_DIR": str(work / "gradio")}
     log_path = work / "ui.log"
     cmd = ["make", "--no-print-directory", "review-ui", "RECIPE=tiny", f"SAVES_DIR={work / 'saves'}",
-           f"ARGS=--max-upload-mb {UPLOAD_CAP_MB}"]
+           f"ARGS=--max-upload-mb {UPLOAD_CAP_MB} --parse-timeout {PARSE_TIMEOUT_S}"]
     url = f"http://127.0.0.1:{port}/"
     with serving(cmd, url, log_path, env, timeout=180) as proc:  # imports + tiny model load: ~15 s on 2 cores
         yield url
@@ -64,6 +72,7 @@ def choose(page, path: Path) -> None:
 
 
 def test_upload_a_pdf_get_a_review_and_bad_files_show_errors(page_url: str, tmp_path: Path):
+    need_browser()
     from playwright.sync_api import expect, sync_playwright
 
     paper = generated_pdf(tmp_path / "paper.pdf")
@@ -112,3 +121,33 @@ def test_upload_a_pdf_get_a_review_and_bad_files_show_errors(page_url: str, tmp_
             browser.close()
     assert requests.get(page_url, timeout=5).status_code == 200, "the server stopped answering"
     assert all((tmp_path / name).stat().st_size > 0 for name in ("review.png", "error.png", "refused.png"))
+
+
+def test_a_slow_pdf_does_not_hold_up_the_requests_behind_it(page_url: str, work: Path, tmp_path: Path):
+    """One slow PDF (~6 s to parse alone) sent first, four normal ones right after: each normal one is
+    answered in well under the slow one's time, and every upload is gone from the server afterwards."""
+    from gradio_client import Client, handle_file
+
+    slow = slow_pdf(tmp_path / "slow_upload.pdf", 200_000)
+    normal = [generated_pdf(tmp_path / f"normal_upload{i}.pdf") for i in range(4)]
+    client = Client(page_url, verbose=False)
+    start = time.monotonic()
+
+    def ask(pdf: Path) -> tuple[float, str, str]:
+        review, note, box = client.predict(handle_file(str(pdf)), "", "", "", "", 0.0, 16, api_name="/review")
+        assert box is None, "the upload box is emptied"
+        return time.monotonic() - start, review, note
+
+    with ThreadPoolExecutor(5) as pool:
+        slow_job = pool.submit(ask, slow)
+        time.sleep(1.0)  # the slow parse has begun
+        normal_jobs = [pool.submit(ask, pdf) for pdf in normal]
+        answers = [job.result(timeout=300) for job in normal_jobs]
+        slow_time, _, slow_note = slow_job.result(timeout=300)
+    for seconds, review, note in answers:
+        assert review and "Paper tokens kept:" in note, note
+        assert seconds < slow_time / 2, f"a normal request took {seconds:.1f} s, the slow one {slow_time:.1f} s"
+    assert "no paper body" in slow_note, slow_note  # parsed in the end: one page of overdrawn words, no body
+    print(f"slow {slow_time:.1f} s; normal {', '.join(f'{a[0]:.1f}' for a in answers)} s")
+    left = [p.name for p in (work / "gradio").rglob("*_upload*.pdf")]
+    assert left == [], f"uploads left on the server: {left}"

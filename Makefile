@@ -65,7 +65,7 @@ data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## 
 check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks (no weights loaded)
 	$(PY) -m lifecycle.check
 
-train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [NNODES=n ...] [RESUME=1] -> saves/RECIPE/
+train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [NNODES=n ...] [RESUME=1 | FRESH=1] -> saves/RECIPE/
 	$(PY) -m lifecycle.run train $(RECIPE) $(ARGS)
 
 export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
@@ -80,7 +80,7 @@ eval: setup ## score predictions against the human reviews -> saves/RECIPE/eval/
 webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (GRADIO_SERVER_PORT), run in SAVES_DIR/webui/, datasets from data/
 	$(PY) -m lifecycle.run webui $(RECIPE)
 
-api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000)
+api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000) [API_KEY=secret: clients send it as a bearer token]
 	$(PY) -m lifecycle.run api $(RECIPE) $(ARGS)
 
 review: setup ## review one paper: RECIPE=<name> PDF=<file> [TITLE="..."] [ABSTRACT="..."] [ARGS="--out r.md"]

@@ -1,14 +1,15 @@
 """One recipe name drives the whole lifecycle: every path derives from `saves/<recipe>/`.
 
-    python -m lifecycle.run train   tiny [key=value ...]   # adapter     -> saves/tiny/ (+ train.yaml, the run)
+    python -m lifecycle.run train   tiny [key=value ...]   # adapter     -> saves/tiny/ (+ train.yaml, run.json)
     python -m lifecycle.run export  tiny                   # merged      -> saves/tiny/merged/
     python -m lifecycle.run predict tiny [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm]
                                                          # predictions -> saves/tiny/predict/
     python -m lifecycle.run eval    tiny                   # report      -> saves/tiny/eval/
     python -m lifecycle.run api|webui tiny
 
-Lower-case `key=value` pairs override recipe keys; upper-case ones are lifecycle options. Training writes the
-recipe with its overrides to `saves/<recipe>/train.yaml` and launches from it; export, predict and serve read
+Lower-case `key=value` pairs override recipe keys; upper-case ones are lifecycle options. Training (`train`:
+RESUME=1 continues a run, FRESH=1 starts over) writes the recipe with its overrides to
+`saves/<recipe>/train.yaml` and launches from it; export, predict and serve read
 the model keys from that record, so an override given at training (`rope_scaling=dynamic`) follows the run.
 Export, predict and api configs are written as YAML beside the outputs too, so each exact run is on disk.
 Distributed training (torchrun) starts when NPROC > 1, NNODES > 1 or the recipe names a DeepSpeed config;
@@ -24,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lifecycle.launch import cli, exposure_warning, launch_env, write_config
+from lifecycle.launch import cli, exposure_warning, write_config
 from lifecycle.recipe import (
     MODEL_KEYS,
     RecipeError,
@@ -36,29 +37,9 @@ from lifecycle.recipe import (
     saves,
     trained_recipe,
 )
+from lifecycle.train import train
 
 VLLM_SCRIPT = Path("scripts") / "vllm_infer.py"
-
-
-def last_checkpoint(output_dir: Path) -> Path | None:
-    """The newest `checkpoint-<step>` folder, if any."""
-    steps = [(int(p.name.split("-")[-1]), p) for p in output_dir.glob("checkpoint-*")
-             if p.name.split("-")[-1].isdigit()]
-    return max(steps)[1] if steps else None
-
-
-def train(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc: int, resume: bool) -> int:
-    if resume:
-        ckpt = last_checkpoint(saves() / name)
-        if ckpt is None:
-            raise RecipeError(f"RESUME=1 but no checkpoint under {saves() / name}")
-        print(f"resuming from {ckpt}", flush=True)
-        overrides = {"resume_from_checkpoint": str(ckpt), "overwrite_output_dir": False, **overrides}
-    config = {**recipe, "output_dir": str(saves() / name), **overrides}
-    env = launch_env(nproc, config)
-    record = write_config(saves() / name / "train.yaml", config,
-                          f"written by lifecycle/run.py: recipes/{name}.yaml with overrides {overrides or {}}")
-    return cli("train", str(record), env=env)
 
 
 def export(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
@@ -153,11 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("overrides", nargs="*", help="key=value recipe overrides (ARGS=...)")
     parser.add_argument("--nproc", type=int, default=int(os.environ.get("NPROC", "1") or 1))
     parser.add_argument("--resume", action="store_true", default=os.environ.get("RESUME", "0") == "1")
+    parser.add_argument("--fresh", action="store_true", default=os.environ.get("FRESH", "0") == "1",
+                        help="start over: an earlier run in saves/<recipe>/ moves to saves/<recipe>.<time>/")
     args = parser.parse_args(argv)
     try:
         overrides = parse_overrides(args.overrides)
         if args.verb == "train":
-            return train(args.recipe, load_recipe(args.recipe), overrides, args.nproc, args.resume)
+            return train(args.recipe, load_recipe(args.recipe), overrides, args.nproc, args.resume, args.fresh)
         recipe = trained_recipe(args.recipe)
         if args.verb == "export":
             return export(args.recipe, recipe, overrides)

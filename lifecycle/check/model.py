@@ -105,4 +105,8 @@ def check_misc(recipe: dict[str, Any]) -> list[Finding]:
         out.append(Finding("fp16", "bf16 and fp16 are both set: pick one"))
     if recipe.get("lr_scheduler_type") == "constant" and (recipe.get("warmup_ratio") or recipe.get("warmup_steps")):
         out.append(Finding("lr_scheduler_type", "'constant' ignores warmup: use constant_with_warmup"))
+    save = recipe.get("save_steps", 500)
+    if recipe.get("save_strategy", "steps") == "steps" and not (isinstance(save, float) and 0 < save <= 0.1):
+        out.append(Finding("save_steps", f"{save} steps may be most of a run (or never reached): give a share "
+                                         "of the run, at most 0.1, so a killed run loses at most a tenth"))
     return out

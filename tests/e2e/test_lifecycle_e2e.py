@@ -1,14 +1,17 @@
 """The lifecycle on the tiny model on CPU, through `make`: a QLoRA run that checkpoints, resumes (RESUME=1),
 merges into the unquantized base and predicts with sampling, with the vLLM backend's prompts checked against
-LLaMA-Factory's; a RoPE-scaled run's export. Everything is written under tmp."""
+LLaMA-Factory's; a RoPE-scaled run's export; a run killed with kill -9 in the middle of a checkpoint save,
+then resumed. Everything is written under tmp."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -67,7 +70,9 @@ def test_resume_continues_from_the_last_checkpoint(trained: Path, resumed: str):
     assert (trained / "tiny" / "checkpoint-3").is_dir()
     state = json.loads((trained / "tiny" / "trainer_state.json").read_text())
     assert state["global_step"] == 3
-    assert read(trained / "tiny" / "train.yaml")["resume_from_checkpoint"] == str(trained / "tiny" / "checkpoint-2")
+    resume = read(trained / "tiny" / "train.resume.yaml")
+    assert resume["resume_from_checkpoint"] == str(trained / "tiny" / "checkpoint-2") and resume["max_steps"] == 3
+    assert "resume_from_checkpoint" not in read(trained / "tiny" / "train.yaml"), "the recorded run was rewritten"
 
 
 @pytest.mark.slow
@@ -135,3 +140,57 @@ def test_vllm_backend_writes_a_prediction_per_test_row(ws: Path, trained: Path):
     preds = [json.loads(line) for line in preds_path.read_text().splitlines()]
     assert len(preds) == len((ws / "data" / "sample_test.jsonl").read_text().splitlines())
     assert all(set(p) == {"prompt", "predict", "label"} for p in preds)
+
+
+# Started with this folder on PYTHONPATH, every Python process imports it: the trainer then pauses for
+# SLOW_SAVE_S seconds inside the save of step SLOW_SAVE_STEP, after the weights and before the optimizer and
+# trainer_state.json, leaving a SAVING marker: the moment the test kills the run.
+SLOW_SAVE = """
+import os
+if os.environ.get("SLOW_SAVE_STEP"):
+    import time
+    import transformers.trainer as trainer
+
+    original = trainer.Trainer._save_optimizer_and_scheduler
+
+    def slow(self, output_dir):
+        if self.state.global_step == int(os.environ["SLOW_SAVE_STEP"]):
+            open(os.path.join(output_dir, "SAVING"), "w").close()
+            time.sleep(float(os.environ["SLOW_SAVE_S"]))
+        return original(self, output_dir)
+
+    trainer.Trainer._save_optimizer_and_scheduler = slow
+"""
+
+
+@pytest.mark.slow
+def test_a_run_killed_during_a_checkpoint_save_resumes_from_the_one_before(ws: Path, tmp_path: Path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SLOW_SAVE)
+    saves = tmp_path / "saves"
+    cmd = ["make", "--no-print-directory", "train", "RECIPE=tiny", f"SAVES_DIR={saves}",
+           f"ARGS=model_name_or_path={ws / 'tiny'} dataset_dir={ws / 'data'} max_steps=6 save_steps=2"]
+    env = {**os.environ, "PYTHONPATH": str(hook), "SLOW_SAVE_STEP": "4", "SLOW_SAVE_S": "120"}
+    with (tmp_path / "killed.log").open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        marker = saves / "tiny" / "checkpoint-4" / "SAVING"
+        deadline = time.monotonic() + 300
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert marker.exists(), (tmp_path / "killed.log").read_text()[-3000:]
+        os.killpg(proc.pid, signal.SIGKILL)  # kill -9, the whole run, mid-save
+        proc.wait()
+    run = saves / "tiny"
+    assert (run / "checkpoint-2" / "trainer_state.json").exists()
+    assert not (run / "checkpoint-4" / "trainer_state.json").exists()
+    recorded = (run / "train.yaml").read_bytes()
+
+    log = make("train", saves, "", RESUME="1")  # no ARGS: the run's own
+    assert "skipping checkpoint-4: no trainer_state.json (the save was cut short)" in log
+    assert f"resuming from {run / 'checkpoint-2'}" in log and "Continuing training from global step 2" in log
+    assert json.loads((run / "trainer_state.json").read_text())["global_step"] == 6
+    assert (run / "train.yaml").read_bytes() == recorded
+    record = json.loads((run / "run.json").read_text())
+    assert record["status"] == "finished" and record["overrides"]["save_steps"] == 2
+    assert json.loads((run / "checkpoint-6" / "run_identity.json").read_text())["identity"] == record["identity"]

@@ -13,6 +13,7 @@ from conftest import REPO
 
 import lifecycle.run as run
 from lifecycle import launch
+from lifecycle import train as train_module
 from lifecycle.recipe import RecipeError, saves
 
 # ---------- launch settings (no process started) ----------
@@ -54,6 +55,7 @@ def calls(tmp_path, monkeypatch) -> list[tuple]:
     monkeypatch.setenv("SAVES_DIR", str(tmp_path / "saves"))
     recorded: list[tuple] = []
     monkeypatch.setattr(run, "cli", lambda *args, **kw: recorded.append(args) or 0)
+    monkeypatch.setattr(train_module, "cli", lambda *args, **kw: recorded.append(args) or 0)
     monkeypatch.setattr(run.subprocess, "call", lambda cmd, **kw: recorded.append(tuple(cmd)) or 0)
     return recorded
 
@@ -102,6 +104,7 @@ def test_rope_runs_serve_merged_only_and_the_merged_config_carries_the_factor(ca
 
 
 def test_train_records_the_run_and_later_steps_read_it(calls):
+    (saves() / "tiny" / "adapter_config.json").unlink()  # an empty run folder: a new run may start
     run.train("tiny", run.load_recipe("tiny"), {"rope_scaling": "dynamic", "cutoff_len": 2048}, 1, False)
     record = saves() / "tiny" / "train.yaml"
     assert calls == [("train", str(record))]

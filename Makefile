@@ -32,7 +32,7 @@ STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
 PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND))
 
-.PHONY: help setup sample parse data tiny-model check-recipes train export predict eval webui api review review-ui crawl test test-fast quality demo
+.PHONY: help setup sample parse data tiny-model check-recipes train estimate export predict eval webui api review review-ui crawl test test-fast quality demo
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks
 
 train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [NNODES=n ...] [RESUME=1 | FRESH=1] -> saves/RECIPE/
 	$(PY) -m lifecycle.run train $(RECIPE) $(ARGS)
+
+estimate: setup ## speed and memory of RECIPE on this machine before training [ARGS=...] [STEPS=20] [TINY=1] [ROWS=n] -> saves/RECIPE/estimate.json
+	$(PY) -m lifecycle.estimate $(RECIPE) $(ARGS)
 
 export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
 	$(PY) -m lifecycle.run export $(RECIPE) $(ARGS)

@@ -116,6 +116,15 @@ def generated_pdf(path: Path, sections: int = 5, sentences: int = 24) -> Path:
     return path
 
 
+def sample_workspace(root: Path, tiny_model: Path) -> Path:
+    """`root` holding the tiny model (`tiny/`) and the sample's datasets built with its tokenizer (`data/`)."""
+    (root / "tiny").symlink_to(tiny_model)
+    subprocess.run([sys.executable, "-m", "preprocess.dataset", "--raw", "data/sample", "--out", str(root / "data"),
+                    "--name", "sample", "--tokenizer", str(root / "tiny"), "--cutoff", "1024"],
+                   cwd=REPO, check=True, capture_output=True)
+    return root
+
+
 def run_cmd(cmd: list, env: dict | None = None, ok: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([str(c) for c in cmd], cwd=REPO, capture_output=True, text=True, timeout=600,
                           env={**os.environ, **(env or {})})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, sample_workspace
 
 
 def read(path: Path) -> dict:
@@ -35,12 +35,7 @@ def make(target: str, saves: Path, args: str = "", **env: str) -> str:
 @pytest.fixture(scope="module")
 def ws(tmp_path_factory, tiny_model: Path) -> Path:
     """The tiny model and the sample's datasets built with its tokenizer, in a temp dir."""
-    root = tmp_path_factory.mktemp("lifecycle")
-    (root / "tiny").symlink_to(tiny_model)
-    subprocess.run([sys.executable, "-m", "preprocess.dataset", "--raw", "data/sample", "--out", str(root / "data"),
-                    "--name", "sample", "--tokenizer", str(root / "tiny"), "--cutoff", "1024"],
-                   cwd=REPO, check=True, capture_output=True)
-    return root
+    return sample_workspace(tmp_path_factory.mktemp("lifecycle"), tiny_model)
 
 
 def qlora_args(ws: Path, steps: int) -> str:

@@ -1,0 +1,75 @@
+"""`make estimate` on CPU: the tiny recipe end to end through make (its built data's lengths and row count), a
+TINY=1 run of every catalogue recipe (the same architecture shrunken: quantization, RoPE scaling, packing,
+MoE, sliding windows, each recipe's template), and the GPU machine's phase script on its CPU rehearsal path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO, sample_workspace
+
+pytestmark = pytest.mark.slow
+CATALOGUE = sorted(p.stem for p in (REPO / "recipes").glob("*.yaml") if p.stem != "tiny")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory, tiny_model: Path) -> Path:
+    """The tiny model and the sample's datasets built with its tokenizer, in a temp dir."""
+    return sample_workspace(tmp_path_factory.mktemp("estimate"), tiny_model)
+
+
+def test_make_estimate_on_the_tiny_recipe(ws: Path, tmp_path: Path):
+    saves = tmp_path / "saves"
+    cmd = ["make", "--no-print-directory", "estimate", "RECIPE=tiny", f"SAVES_DIR={saves}", "STEPS=4",
+           f"ARGS=model_name_or_path={ws / 'tiny'} dataset_dir={ws / 'data'}"]
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    result = json.loads((saves / "tiny" / "estimate.json").read_text())
+    meta = json.loads((ws / "data" / "sample.meta.json").read_text())
+    assert result["rows"] == meta["counts"]["train rows"] and result["rows_from"] == "the built dataset's meta"
+    assert "papers as built" in result["lengths_from"]
+    summary = result["summary"]
+    assert summary["steps_timed"] == 2 and summary["seconds_per_micro_step"] > 0 and summary["tokens_per_s"] > 0
+    assert summary["projected_steps"] == -(-result["rows"] // 4) * 2 and summary["peak"]["rss_gib"] > 0
+    assert result["check"]["logits_agree"] and result["check"]["generated_tokens"] == 8
+    assert "estimate tiny (cpu):" in proc.stdout and "  run:    " in proc.stdout
+    assert not list((saves / "tiny").glob("estimate-*")), "the work folder was left behind"
+
+
+@pytest.mark.parametrize("recipe", CATALOGUE)
+def test_tiny_estimate_of_every_catalogue_recipe(recipe: str, tmp_path: Path):
+    env = {**os.environ, "SAVES_DIR": str(tmp_path / "saves"), "TINY": "1"}
+    proc = subprocess.run([sys.executable, "-m", "lifecycle.estimate", recipe, "--steps", "3"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    result = json.loads((tmp_path / "saves" / recipe / "estimate.json").read_text())
+    assert result["tiny"] and result["summary"]["seconds_per_micro_step"] > 0
+    assert result["rows_from"] == "the recipe header" and result["summary"]["projected_steps"] > 0
+    assert result["check"]["logits_agree"], result["check"]
+    assert "bf16" in result["dropped"]
+    log = proc.stdout + proc.stderr
+    if "quantization_bit: 4" in (REPO / "recipes" / f"{recipe}.yaml").read_text():
+        assert "Quantizing model to 4 bit with bitsandbytes" in log
+    if recipe.startswith("llama2"):
+        assert "Using linear scaling strategy and setting scaling factor to 4.0" in log
+
+
+def test_the_gpu_phase_script_runs_a_phase_and_skips_what_the_time_left_cannot_hold(tmp_path: Path):
+    script = [sys.executable, "bench/gpu/phases.py", "--tiny", "--cache", str(tmp_path / "cache")]
+    proc = subprocess.run([*script, "--out", str(tmp_path / "a"), "--only", "qlora_nf4_12k", "--budget-s", "400"],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    (phase,) = summary["phases"]
+    assert phase["status"] == "ok" and phase["estimate"]["recipe"] == "mistral_15k"
+    assert summary["versions"]["llamafactory"] == "0.9.5" and summary["device"] == "cpu"
+    proc = subprocess.run([*script, "--out", str(tmp_path / "b"), "--budget-s", "5"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    skipped = json.loads((tmp_path / "b" / "summary.json").read_text())["phases"]
+    assert proc.returncode == 0 and len(skipped) == 6
+    assert all(p["status"].startswith("skipped: ") and "the phase expects" in p["status"] for p in skipped)

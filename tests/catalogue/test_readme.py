@@ -22,8 +22,15 @@ def _expand(token: str) -> list[str]:
 
 
 def _ignored(path: str) -> bool:
-    """Paths git ignores are outputs the pipeline writes (saves/, models/, built data)."""
-    return subprocess.run(["git", "check-ignore", "-q", "--no-index", path], cwd=REPO).returncode == 0
+    """Paths git ignores are outputs the pipeline writes (saves/, models/, built data).
+
+    An absent folder is tried with a trailing slash too: git matches a `dir/` pattern only to a path it
+    knows is a folder, and on a clean clone the folder does not exist yet.
+    """
+    return any(
+        subprocess.run(["git", "check-ignore", "-q", "--no-index", name], cwd=REPO).returncode == 0
+        for name in (path, path + "/")
+    )
 
 
 def test_readme_names_the_two_commands_and_ci_runs_the_test_one():

@@ -25,11 +25,11 @@ from preprocess.dataset import clean
 from preprocess.dataset.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
 from preprocess.dataset.formats import FormatOptions, Target, plan_rows
 from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.imports import Inputs, drop_cross_source_duplicates, read_inputs
 from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, parse_missing
 from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
-from preprocess.dataset.read import CrawlNotes, read_papers
-from preprocess.dataset.split import Split, SplitItem, split_papers
+from preprocess.dataset.split import Split, SplitItem, split_papers, straddling
 from preprocess.dataset.targets import LLMOptions, make_targets
 from preprocess.dataset.tokenizer import Tokenizer
 from preprocess.dataset.write import write_splits
@@ -42,7 +42,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"  # the bundled 
 class BuildConfig:
     """Every option of a build (recorded in the meta as given)."""
 
-    raw: Path
+    raw: Path | None  # None: no crawl, only `sources`
     out: Path
     name: str
     tokenizer: str
@@ -66,6 +66,7 @@ class BuildConfig:
     parts_sample: Path = SAMPLE  # trained on this crawl's structured reviews when the build's own are too few
     workers: int = 1
     parse: ParseOptions = field(default_factory=ParseOptions)  # PDFs without a parse (see `parsing`)
+    sources: tuple[str, ...] = ()  # public datasets, `<format>:<path>` (`preprocess/sources/`)
 
     def llm(self) -> LLMOptions:
         return LLMOptions(self.llm_url, self.llm_model, self.llm_key_env, self.llm_workers, self.llm_max_tokens,
@@ -153,27 +154,38 @@ def _split(cfg: BuildConfig, papers: list[Paper], funnel: Funnel) -> Split:
     held = {p.venue for p in papers if p.venue in cfg.test_venues or venue_slug(p.venue) in cfg.test_venues}
     if cfg.test_venues and not held:
         raise ValueError(f"--test-venues {' '.join(cfg.test_venues)}: no kept paper comes from these venues")
-    split = split_papers([SplitItem(p.forum, p.title, p.venue) for p in papers], cfg.test_size, cfg.seed, held)
+    items = [SplitItem(p.forum, p.title, p.venue) for p in papers]
+    split = split_papers(items, cfg.test_size, cfg.seed, held)
+    if both := straddling(items, split):
+        raise ValueError(f"the split puts {len(both)} paper(s) on both sides: {'; '.join(both)}")
     funnel.add_papers("near duplicates of held-out papers", [p for p in papers if split.side(p.forum)])
     return split
 
 
-def _read(cfg: BuildConfig, funnel: Funnel) -> tuple[CrawlNotes, list[Paper], list[Path]]:
-    """The crawl's notes, then every copy not withdrawn, sorted by venue and forum (copies by folder)."""
-    crawl = read_papers(cfg.raw)
+def _read(cfg: BuildConfig, funnel: Funnel) -> tuple[Inputs, list[Paper], list[Path]]:
+    """The crawl's notes and the imports, then every copy not withdrawn, sorted by venue and forum (copies by
+    folder), one per title across inputs (`imports`)."""
+    crawl = read_inputs(cfg.raw, cfg.sources)
     for warning in crawl.warnings:
         log.warning("%s", warning)
-    funnel.add("notes read", crawl.notes, sum(len(p.reviews) for p in crawl.papers))
+    funnel.add("notes read" + (" + imported rows" if cfg.sources else ""), crawl.notes,
+               sum(len(p.reviews) for p in crawl.papers))
     funnel.add_papers("bad lines, notes without id or title", crawl.papers)
     order = sorted(range(len(crawl.papers)), key=lambda i: (crawl.papers[i].venue, crawl.papers[i].forum,
                                                             str(crawl.folders[i])))
     kept = [i for i in order if not crawl.papers[i].withdrawn]
     clean.drop_withdrawn(crawl.papers, funnel)
-    return crawl, [crawl.papers[i] for i in kept], [crawl.folders[i] for i in kept]
+    copies, folders = [crawl.papers[i] for i in kept], [crawl.folders[i] for i in kept]
+    if cfg.sources:
+        order = [s["format"] for s in crawl.sources]
+        copies, folders = drop_cross_source_duplicates(copies, folders, order, funnel, crawl.duplicates)
+    return crawl, copies, folders
 
 
 def build(cfg: BuildConfig) -> dict[str, Any]:
     """Run the whole build; returns the meta record (also written to `<out>/<name>.meta.json`)."""
+    if cfg.raw is None and not cfg.sources:  # nothing given: the bundled sample
+        cfg = replace(cfg, raw=SAMPLE)
     funnel, stats = Funnel(), Counter()
     tok, spec = open_tokenizer(cfg.tokenizer)
     review_tokens = cfg.review_tokens or default_review_tokens(cfg.cutoff)
@@ -231,7 +243,7 @@ def _spilled(spill: IO[str], papers: list[Paper], offset: dict[str, int]) -> Ite
 
 
 def _meta(cfg: BuildConfig, review_tokens: int, funnel: Funnel, stats: Counter, kept: list[Target], text: TextPass,
-          papers: list[int], budget: int, test_forums: list[str], crawl: CrawlNotes) -> dict[str, Any]:
+          papers: list[int], budget: int, test_forums: list[str], crawl: Inputs) -> dict[str, Any]:
     return {
         "args": _args_record(cfg, review_tokens),
         "git_commit": _git_commit(),
@@ -245,6 +257,7 @@ def _meta(cfg: BuildConfig, review_tokens: int, funnel: Funnel, stats: Counter, 
         "test_forums": test_forums,
         "skipped": crawl.skipped,
         "warnings": crawl.warnings,
+        **({"sources": crawl.sources, "cross_source_duplicates": crawl.duplicates} if cfg.sources else {}),
     }
 
 

@@ -89,16 +89,20 @@ def prepare_paper(job: PaperJob) -> PaperText:
     forum = job.paper.forum
     if job.parse_error:
         return PaperText(forum, "no parsed text", job.parse_error)
-    try:
-        parsed = load_parse(job.venue_dir, forum, job.parse_dirs)
-    except Exception as exc:  # any unreadable parse or PDF: the paper has no text, the build goes on
-        return PaperText(forum, "no parsed text", f"{type(exc).__name__}: {exc}")
-    sections, fixed = clean.clean_sections(parsed.sections)
+    if job.paper.api.startswith("import:"):  # an imported dataset brings its own text (`preprocess/sources/`)
+        raw_sections, parsed_abstract = job.paper.sections, ""
+    else:
+        try:
+            parsed = load_parse(job.venue_dir, forum, job.parse_dirs)
+        except Exception as exc:  # any unreadable parse or PDF: the paper has no text, the build goes on
+            return PaperText(forum, "no parsed text", f"{type(exc).__name__}: {exc}")
+        raw_sections, parsed_abstract = parsed.sections, parsed.abstract
+    sections, fixed = clean.clean_sections(raw_sections)
     problem = clean.section_problem(sections, job.cleaning)
     if problem:
         return PaperText(forum, problem, f"{clean.body_words(sections)} body words")
     # The note's abstract wins (parsers miss or garble abstracts); the PDF's fills in where the note has none.
-    abstract = job.paper.abstract or clean.clean_paper_text(parsed.abstract.strip())
+    abstract = job.paper.abstract or clean.clean_paper_text(parsed_abstract.strip())
     paper = replace(job.paper, sections=sections, reviews=[], abstract=abstract)
     full = _TOK.count(paper_text(paper, body_sections(sections)))  # fit_paper counts this string first: memoized
     text, used = fit_paper(paper, _TOK, job.cutoff, job.review_tokens)

@@ -55,3 +55,13 @@ def split_papers(items: Iterable[SplitItem], test_size: float, seed: int,
     random.Random(seed).shuffle(keys)
     n_test = max(1, round(len(keys) * test_size)) if keys and test_size > 0 else 0
     return Split({i.forum for key in keys[:n_test] for i in groups[key]}, set())
+
+
+def straddling(items: Iterable[SplitItem], split: Split) -> list[str]:
+    """Papers (one folded title, any number of forums) with copies on both sides: `title (forum: side, ...)`.
+    The build refuses a split that has any (`split_papers` groups by title, so only a change there makes one)."""
+    groups: dict[str, list[SplitItem]] = defaultdict(list)
+    for item in sorted(set(items), key=lambda i: i.forum):
+        groups[group_key(item.title) or item.forum].append(item)
+    return [f"{members[0].title} ({', '.join(f'{m.forum}: {split.side(m.forum)}' for m in members)})"
+            for members in groups.values() if {"train", "test"} <= {split.side(m.forum) for m in members}]

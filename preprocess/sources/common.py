@@ -1,0 +1,203 @@
+"""What every importer shares: rows from JSONL / JSON / parquet with their place (`file:line`), the import's log
+of skipped items, and the small converters from a dataset's values to the typed record (`Paper`, `Review`).
+
+A row that cannot become a paper raises `SourceError`; the reader logs it as `file:line: item: reason` and goes
+on with the next row, never dropping the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from preprocess.core.jsonl import BadLine, iter_jsonl_numbered
+from preprocess.core.record import Paper, Review, Section
+from preprocess.core.venues import venue_year
+from preprocess.dataset.decisions import label
+from preprocess.dataset.normalize import leading_int
+
+ROW_SUFFIXES = (".jsonl", ".json", ".parquet")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_NUMBER = re.compile(r"^(?:[\d.]+|[a-z]\.?)\s+")  # "3.1 ", "A " before a heading's words
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+_NOT_BODY = {"references": None, "bibliography": None, "acknowledgements": "acknowledgements",
+             "acknowledgments": "acknowledgements", "acknowledgement": "acknowledgements"}
+
+
+# Datasets name venues by folder ("ICLR_2017", "NIPS_2018", "ICLR_2024"): the OpenReview-style ids the venue table
+# of `preprocess/dataset/scales.py` knows, as data.
+_VENUE_NAME = re.compile(r"^(ICLR|NIPS|NeurIPS)[ _-]?((?:19|20)\d\d)$", re.IGNORECASE)
+VENUE_IDS = {"iclr": "ICLR.cc/{year}/Conference", "nips": "NeurIPS.cc/{year}/Conference",
+             "neurips": "NeurIPS.cc/{year}/Conference"}
+
+
+def venue_id(name: str) -> str:
+    """`ICLR_2018` -> `ICLR.cc/2018/Conference` (ICLR 2017: `.../conference`, lower-case); others as given."""
+    match = _VENUE_NAME.match(name.strip())
+    if not match:
+        return name
+    vid = VENUE_IDS[match.group(1).lower()].format(year=match.group(2))
+    return vid.replace("Conference", "conference") if vid == "ICLR.cc/2017/Conference" else vid
+
+
+class SourceError(ValueError):
+    """A row or file of an import that cannot become a paper (the reason; the reader adds where)."""
+
+
+@dataclass
+class ImportLog:
+    """What one import read: rows seen, items skipped (`{"item": "file:line: id", "reason"}`), warnings."""
+
+    rows: int = 0
+    repeats: int = 0  # rows that repeat a paper already read (DeepReview-13K lists a paper once per mode)
+    skipped: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def skip(self, where: str, item: str, reason: str) -> None:
+        self.skipped.append({"item": f"{where}: {item}" if item else where, "reason": reason})
+
+
+def row_files(path: Path) -> list[Path]:
+    """`path` itself, or every JSONL / JSON / parquet file under it, sorted (a rerun reads the same order)."""
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such file or folder")
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in ROW_SUFFIXES)
+    if not files:
+        raise FileNotFoundError(f"{path}: no .jsonl, .json or .parquet file under it")
+    return files
+
+
+def iter_rows(path: Path, log: ImportLog) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(`file:line` or `file:row N`, row) for every row of every row file under `path`; bad lines are logged."""
+    for file in row_files(path):
+        suffix = file.suffix.lower()
+        if suffix == ".jsonl":
+            errors: list[BadLine] = []
+            for line, row in iter_jsonl_numbered(file, errors):
+                log.rows += 1
+                yield f"{file}:{line}", row
+            log.rows += len(errors)
+            for bad in errors:
+                log.skip(bad.where, "", str(bad))
+            continue
+        try:
+            rows = _parquet_rows(file) if suffix == ".parquet" else _json_rows(file)
+        except (OSError, ValueError) as exc:
+            log.skip(str(file), "", f"unreadable {suffix[1:]} file: {exc}")
+            continue
+        for n, row in enumerate(rows, start=1):
+            log.rows += 1
+            if isinstance(row, dict):
+                yield f"{file}:row {n}", row
+            else:
+                log.skip(f"{file}:row {n}", "", f"expected a JSON object, got {type(row).__name__}")
+
+
+def _json_rows(file: Path) -> list[Any]:
+    data = json.loads(file.read_bytes().decode("utf-8-sig"))
+    return data if isinstance(data, list) else [data]
+
+
+def _parquet_rows(file: Path) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq  # imported late: only parquet imports need it
+
+    return pq.read_table(file).to_pylist()
+
+
+def read_json(file: Path) -> Any:
+    """One JSON file (a paper's review or parse file); SourceError naming the file when it is not JSON."""
+    try:
+        return json.loads(file.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{file}: not readable JSON ({exc})") from exc
+
+
+def loads_if_text(value: Any) -> Any:
+    """A JSON value that a CSV or parquet export stored as a string, decoded; anything else as it is."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def text(value: Any) -> str:
+    """A text field as a stripped string: lists of points joined by lines, None as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(text(v) for v in value if text(v))
+    return str(value).strip()
+
+
+def forum_id(fmt: str, *parts: Any) -> str:
+    """A forum id for an imported paper: the format and the dataset's own id, safe as a file name."""
+    return "-".join(_UNSAFE.sub("_", str(p)).strip("_") for p in (fmt, *parts) if str(p))
+
+
+def decision_of(value: Any) -> tuple[str, str]:
+    """(decision, text) from a boolean `accepted` or a decision string ("Accept (Poster)", "Reject")."""
+    if isinstance(value, bool):
+        return ("accepted" if value else "rejected"), str(value)
+    words = text(value)
+    found = label(words)
+    return (found if found in ("accepted", "rejected") else "unknown"), words
+
+
+def review(rid: str, rating: Any = None, confidence: Any = None, **texts: Any) -> Review:
+    """A Review from a dataset's values: ratings as given go to raw_*, their leading integer to rating."""
+    return Review(id=rid, rating=leading_int(rating), confidence=leading_int(confidence), raw_rating=rating,
+                  raw_confidence=confidence, **{k: text(v) for k, v in texts.items()})
+
+
+def markdown_sections(body: str) -> list[Section]:
+    """A Markdown paper (Nougat .mmd, MinerU, marker) split at its headings; references dropped, the
+    acknowledgements and everything from an appendix heading on kept under their own kind."""
+    marks = list(_HEADING.finditer(body))
+    pieces = [("", body[: marks[0].start()] if marks else body)]
+    pieces += [(m.group(2), body[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(body)])
+               for i, m in enumerate(marks)]
+    out, appendix = [], False
+    for heading, chunk in pieces:
+        key = re.sub(r"[^a-z]", "", _NUMBER.sub("", heading.lower())) if heading else ""
+        appendix = appendix or key.startswith("appendix") or key.startswith("supplementary")
+        kind = "appendix" if appendix else _NOT_BODY.get(key, "body")
+        if kind and (chunk.strip() or heading):
+            out.append(Section(heading.strip(), chunk.strip(), kind))
+    return out
+
+
+def split_abstract(sections: list[Section], title: str) -> tuple[str, list[Section]]:
+    """The text under an "Abstract" heading, and the other sections less the title block (the heading equal to
+    the title, and text before the first heading: author lines); the record carries title and abstract."""
+    def key(words: str) -> str:
+        return re.sub(r"[^a-z0-9]", "", words.lower())
+
+    abstract = next((s.text for s in sections if key(s.heading) == "abstract"), "")
+    rest = [s for s in sections if key(s.heading) not in ("abstract", key(title)) and s.heading]
+    return abstract, rest or [s for s in sections if key(s.heading) != "abstract"]
+
+
+def first_heading(body: str) -> str:
+    """The first Markdown heading of a paper (its title in Nougat and MinerU output), or ""."""
+    match = _HEADING.search(body)
+    return match.group(2).strip(" *") if match else ""
+
+
+def paper(fmt: str, where: str, pid: Any, venue: str, title: Any, **fields: Any) -> Paper:
+    """A Paper for an imported row; SourceError when it has no title or no id."""
+    title = " ".join(text(title).split())
+    if not title:
+        raise SourceError("no title")
+    if not text(pid):
+        raise SourceError("no paper id")
+    reviews = fields.get("reviews", [])
+    return Paper(forum=forum_id(fmt, pid), venue=venue, year=venue_year(venue), api=f"import:{fmt}", title=title,
+                 replies=len(reviews), source=where, **fields)

@@ -1,0 +1,77 @@
+"""`make data SOURCE=...` end to end: a small crawl and all six public-dataset formats (rows in their publishers'
+shapes, `tests/source_shapes.py`) through the same cleaning, targets, budget, split and registration, in one run
+(each run starts Python and the tokenizer: one run keeps this under ten seconds). Writes under tmp only."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+
+import source_shapes as shapes
+from conftest import REPO
+
+from preprocess.core.jsonl import read_jsonl
+from preprocess.sources.registry import SOURCES
+
+SAMPLE_VENUE = REPO / "data" / "sample" / "ICLR.cc_2020_Conference"
+
+
+def test_make_data_with_a_crawl_and_every_source(tmp_path, tiny_model):
+    crawl = tmp_path / "crawl"
+    shutil.copytree(SAMPLE_VENUE, crawl / SAMPLE_VENUE.name)
+    crawled = [json.loads(line)["content"]["title"] for line in (crawl / SAMPLE_VENUE.name / "notes.jsonl").open()]
+    src = tmp_path / "src"
+    sources = {
+        "peerread": shapes.peerread(src / "pr", [("398", "Chaos free recurrent nets", True),
+                                                 ("400", "Shared Title Across Imports", False)]),
+        "asap": shapes.asap(src / "asap", [("0001", "Graph pooling revisited", "Accept (Poster)"),
+                                           ("0002", "shared title across imports.", "Reject")]),
+        "deepreview": shapes.deepreview(src / "dr", [("abc", "Vision tokens merge", "Accept"),
+                                                     ("def", "Learned optimizers at scale", "Reject")]),
+        "sea": shapes.sea(src / "sea", [("x1", "Robot grasp priors", "Accept (poster)"),
+                                        ("x2", "Audio codecs compared", "Reject")]),
+        "reviewmt": shapes.reviewmt(src / "rmt", [("Protein folding tricks", "Accept"),
+                                                  ("Molecule graphs again", "Reject")]),
+        "reviewer2": shapes.reviewer2(src / "r2", [("p1", crawled[0].upper(), "Accept"),
+                                                   ("p2", "Anomaly scores for streams", "Reject")]),
+    }
+    assert set(sources) == set(SOURCES)
+    out = tmp_path / "data"
+    spec = ",".join(f"{fmt}:{path}" for fmt, path in sources.items())
+    done = subprocess.run(["make", "--no-print-directory", "data", f"RAW={crawl}", f"SOURCE={spec}", "NAME=mix",
+                           f"TOKENIZER={tiny_model}", f"BUILD_ARGS=--out {out} --min-body-words 50"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "duplicate papers across inputs (same title)" in done.stdout
+    meta = json.loads((out / "mix.meta.json").read_text())
+
+    # every source read, in the meta with its counts; DeepReview's second mode counted as repeats
+    by_format = {s["format"]: s for s in meta["sources"]}
+    assert set(by_format) == set(SOURCES) and all(s["papers"] == 2 and s["skipped"] == 0 for s in by_format.values())
+    assert by_format["deepreview"]["repeats"] == 2
+    assert meta["args"]["sources"] == [spec]
+    # cross-source duplicates: the crawl's copy beats the import, the first source beats the later one
+    dups = {(d["kept"].split(":")[0], d["dropped"].split(":")[0]) for d in meta["cross_source_duplicates"]}
+    assert dups == {("crawl", "reviewer2"), ("peerread", "asap")}
+    row = next(r for r in meta["funnel"] if r["step"] == "duplicate papers across inputs (same title)")
+    assert row["papers_dropped"] == 2
+    assert meta["funnel"][0]["step"] == "notes read + imported rows" and meta["funnel"][0]["papers"] == 3 + 14
+
+    # rows from every input, four-part targets, split by paper, registered
+    train, test = read_jsonl(out / "mix_train.jsonl"), read_jsonl(out / "mix_test.jsonl")
+    refs = read_jsonl(out / "mix_test.refs.jsonl")
+    forums = {r["forum"] for r in refs} | set(meta["test_forums"])
+    kinds = Counter(f.split("-")[0] if "-" in f and f.split("-")[0] in SOURCES else "crawl" for f in forums)
+    assert kinds and len(train) + len(test) == meta["counts"]["train rows"] + meta["counts"]["test rows"]
+    title = lambda row: row["input"].split("\n", 1)[0]  # noqa: E731
+    assert not {title(r) for r in train} & {title(r) for r in test}
+    seen = {title(r).removeprefix("title: ").lower() for r in train + test}
+    for fmt, name in [("peerread", "chaos free recurrent nets"), ("asap", "graph pooling revisited"),
+                      ("deepreview", "vision tokens merge"), ("sea", "robot grasp priors"),
+                      ("reviewmt", "protein folding tricks"), ("reviewer2", "anomaly scores for streams")]:
+        assert name in seen, f"no row from {fmt}"
+    assert meta["targets"]["four_part"] > 0
+    info = json.loads((out / "dataset_info.json").read_text())
+    assert {"mix_train", "mix_test"} <= set(info)

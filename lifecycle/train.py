@@ -16,6 +16,7 @@ from typing import Any
 from lifecycle.launch import cli, launch_env, write_config
 from lifecycle.recipe import RecipeError, saves
 from lifecycle.runs import RunRecord, archive, describe, differences, has_outputs, last_good_checkpoint, now, stamp
+from lifecycle.s2attn.launcher import launch_train
 
 
 def train(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc: int, resume: bool,
@@ -31,7 +32,7 @@ def train(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc: i
 def _launch(folder: Path, record: RunRecord, config_path: Path, env: dict[str, str]) -> int:
     record.status = "running"
     record.save(folder)
-    code = cli("train", str(config_path), env=env)
+    code = launch_train(config_path, env, cli)  # llamafactory-cli, or our launcher for s2_attn
     stamp(folder, record.identity)
     record.status, record.ended = ("finished" if code == 0 else f"failed (exit {code})"), now()
     record.save(folder)

@@ -100,7 +100,8 @@ def check_misc(recipe: dict[str, Any]) -> list[Finding]:
     out = []
     if recipe.get("shift_attn") and Version(transformers.__version__) >= Version("4.48"):
         out.append(Finding("shift_attn", f"LongLoRA S^2-attn needs transformers < 4.48 in LLaMA-Factory 0.9.5; "
-                                  f"{transformers.__version__} is installed, so training would stop"))
+                                  f"{transformers.__version__} is installed, so training would stop; "
+                                  "s2_attn: true is ours (lifecycle/s2attn/)"))
     if recipe.get("bf16") and recipe.get("fp16"):
         out.append(Finding("fp16", "bf16 and fp16 are both set: pick one"))
     if recipe.get("lr_scheduler_type") == "constant" and (recipe.get("warmup_ratio") or recipe.get("warmup_steps")):

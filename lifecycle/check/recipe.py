@@ -13,6 +13,7 @@ from lifecycle.check.datasets import check_datasets
 from lifecycle.check.findings import Finding, note
 from lifecycle.check.header import check_header, read_header
 from lifecycle.check.model import check_misc, check_model, check_quantization, deepspeed_stage
+from lifecycle.check.s2attn import check_s2_attn, without_launcher_keys
 
 MODEL_TYPE_KEYS = ("model_name_or_path", "template", "cutoff_len", "rope_scaling")
 
@@ -26,7 +27,8 @@ def check_recipe(path: Path, root: Path = Path("."), types_: dict[str, Any] | No
     except yaml.YAMLError as exc:
         return [Finding("yaml", f"not valid YAML: {exc}").of(shown)]
     first, fields = read_header(text)
-    found = check_header(stem, first, fields)
+    found = check_header(stem, first, fields) + check_s2_attn(recipe, root)
+    recipe = without_launcher_keys(recipe)  # ours (lifecycle/s2attn/launcher.py): LLaMA-Factory never sees them
     if Path(str(recipe.get("output_dir", ""))) != Path("saves") / stem:
         found.append(Finding("output_dir", f"must be saves/{stem} (make export/predict derive paths from it)"))
     type_problems = check_types(recipe, types_ or argument_types())

@@ -63,13 +63,13 @@ class Meter(TrainerCallback):
 
 def main(argv: list[str]) -> int:
     config_path, out_path = argv
-    from llamafactory.train.tuner import run_exp
+    from lifecycle.s2attn.callback import run  # LLaMA-Factory's run_exp, with S²-Attn when the recipe asks
 
     with open(config_path, encoding="utf-8") as handle:
         args = yaml.safe_load(handle)
     meter = Meter()
     start = time.perf_counter()
-    run_exp(args=args, callbacks=[meter])
+    run(args, callbacks=[meter])
     if int(os.environ.get("RANK", "0")) == 0:
         write_json(out_path, {**meter.record(), "wall_s": time.perf_counter() - start})
     return 0

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--llm-cache", type=Path, default=None, help="reply cache (default <out>/llm_cache)")
     parser.add_argument("--llm-workers", type=int, default=4, help="concurrent requests (default 4)")
     parser.add_argument("--llm-max-tokens", type=int, default=1024, help="max_tokens a request")
+    parser.add_argument("--injected", type=Path, default=None,
+                        help="predictions of the prompt-injected test split (make eval INJECTION=1): rating shift")
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffled-pair control (default 0)")
     return parser
 
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         hitrate_matcher=args.hitrate_matcher, hit_threshold=args.hit_threshold, concerns=args.concerns,
         judge=args.judge, judge_against=args.judge_against, llm_url=args.llm_url, llm_model=args.llm_model,
         llm_cache=args.llm_cache, llm_workers=args.llm_workers, llm_max_tokens=args.llm_max_tokens,
-        seed=args.seed,
+        seed=args.seed, injected=args.injected,
     )
     try:
         metrics = evaluate(config)

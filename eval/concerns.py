@@ -12,14 +12,12 @@ from collections.abc import Sequence
 
 from preprocess.core import prompts
 from preprocess.core.llm import ChatClient
-from preprocess.core.target import is_trailer, split_parts
+from preprocess.core.target import is_trailer, part_items, split_parts
 
 MAX_CONCERNS = 20  # per review, in order; keeps the matcher cost bounded
 MIN_WORDS = 3  # shorter items are headings or fragments, not concerns
 CONCERN_PART = "Reasons for rejection"
 
-_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|\(?[a-z]\))\s+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 # A free-text review's section labels: `## Weaknesses`, `**Cons**`, `**Concerns:** text`, `Weaknesses: text`.
 _LABEL_FORMS = (re.compile(r"^\s*#{1,6}\s*(?P<name>.+?)\s*(?P<rest>)$"),
                 re.compile(r"^\s*\*\*(?P<name>[^*]+?)\*\*\s*[:：]?\s*(?P<rest>.*)$"),
@@ -43,17 +41,7 @@ def extract_concerns(text: str) -> list[str]:
     else:
         kept = [line for line in text.splitlines() if not (is_trailer(line) or _CONFIDENCE.match(line))]
         body = weakness_sections(kept) or "\n".join(kept)
-    lines = [line for line in body.splitlines() if line.strip()]
-    items: list[str] = []
-    if any(_BULLET.match(line) for line in lines):
-        for line in lines:
-            if _BULLET.match(line) or not items:
-                items.append(_BULLET.sub("", line).strip())
-            else:
-                items[-1] += " " + line.strip()
-    else:
-        items = [s.strip() for s in _SENTENCE.split(" ".join(line.strip() for line in lines))]
-    concerns = [item for item in items if len(item.split()) >= MIN_WORDS]
+    concerns = [item for item in part_items(body) if len(item.split()) >= MIN_WORDS]
     return concerns[:MAX_CONCERNS]
 
 

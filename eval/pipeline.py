@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval import concerns, hitrate, judge, ratings, similarity, structure
+from eval import committee, concerns, hitrate, injection, judge, ratings, similarity, structure
 from eval.inputs import EvalInputs, load_inputs
 from preprocess.core.jsonl import read_jsonl, write_jsonl
 from preprocess.core.llm import ChatClient
@@ -35,6 +35,7 @@ class EvalConfig:
     llm_workers: int = 4
     llm_max_tokens: int = 1024
     seed: int = 0
+    injected: Path | None = None  # predictions of the prompt-injected test split (eval/injection.py)
 
     def needs_llm(self) -> bool:
         return self.judge or self.hitrate_matcher == "llm" or self.concerns == "llm"
@@ -118,7 +119,7 @@ def evaluate(config: EvalConfig) -> dict[str, Any]:
         "similarity": similarity.corpus_similarity(preds, labels),
         "structure": {"predictions": structure.structure_metrics(preds),
                       "labels": structure.structure_metrics(labels)},
-        "ratings": None, "decisions": None, "hit_rate": None, "judge": None,
+        "ratings": None, "decisions": None, "committee": None, "injection": None, "hit_rate": None, "judge": None,
         "notes": notes,
     }
     client = make_client(config) if config.needs_llm() else None
@@ -126,6 +127,12 @@ def evaluate(config: EvalConfig) -> dict[str, Any]:
         scores = ratings.score_papers(inputs.papers())
         metrics["ratings"] = ratings.rating_metrics(scores)
         metrics["decisions"] = ratings.decision_metrics(scores)
+        committee_file = config.predictions.parent / committee.COMMITTEE_FILE
+        if committee_file.exists():
+            try:
+                metrics["committee"] = committee.committee_metrics(inputs, committee_file)
+            except ValueError as exc:
+                notes.append(f"Committee not scored: {exc}")
         if config.hitrate_matcher != "none":
             metrics["hit_rate"] = run_hitrate(inputs, config, client)
         if config.judge:
@@ -133,6 +140,8 @@ def evaluate(config: EvalConfig) -> dict[str, Any]:
             write_jsonl(config.out / "judge_verdicts.jsonl", details)
     elif config.needs_llm() or config.hitrate_matcher != "none":
         notes.append("Hit rate and judge skipped: they need the human reviews of the sidecar.")
+    if config.injected is not None:
+        metrics["injection"] = injection.injection_metrics(inputs, config.injected)
     if client is not None:
         metrics["llm"] = {"url": client.url, "model": client.model, "requests": client.calls,
                           "cache_hits": client.cache_hits, "cache_dir": str(client.cache_dir)}

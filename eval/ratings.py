@@ -20,6 +20,20 @@ from preprocess.core.target import parse_decision, parse_rating
 DEFAULT_SCALE = tuple(range(1, 11))
 
 
+def pairwise_accuracy(pred: Sequence[float], truth: Sequence[float]) -> float | None:
+    """Over every pair of papers whose true ratings differ: the share the prediction orders the same way (a tie
+    in the prediction counts half); DeepReviewer's pairwise rating accuracy."""
+    score = pairs = 0.0
+    for i in range(len(truth)):
+        for j in range(i + 1, len(truth)):
+            if truth[i] == truth[j]:
+                continue
+            pairs += 1
+            same = (pred[i] - pred[j]) * (truth[i] - truth[j])
+            score += 1.0 if same > 0 else 0.5 if same == 0 else 0.0
+    return score / pairs if pairs else None
+
+
 def on_scale(rating: float, scale: Sequence[int]) -> bool:
     """Within the venue's rating range (min..max of its scale; 1-10 when the scale is unknown)."""
     scale = scale or DEFAULT_SCALE
@@ -104,8 +118,10 @@ def rating_metrics(scores: Sequence[PaperScore]) -> dict[str, object]:
         "parsed_share": sum(s.predicted is not None for s in scores) / len(scores) if scores else None,
         "off_scale": sum(s.off_scale for s in scores),
         "mae_vs_mean_human": _mean([abs(s.predicted - m) for s, m in zip(both, means, strict=True)]),
+        "mse_vs_mean_human": _mean([(s.predicted - m) ** 2 for s, m in zip(both, means, strict=True)]),
         "exact_match_any_human": _mean([float(s.predicted in s.human) for s in both]),
         "spearman_vs_mean_human": spearman([s.predicted for s in both], means),
+        "pairwise_accuracy": pairwise_accuracy([s.predicted for s in both], means),
         "baseline_mae_constant_median": _mean([abs(median - statistics.fmean(s.human)) for s in rated])
         if median is not None else None,
         "human_leave_one_out_mae": _mean(loo),
@@ -143,6 +159,8 @@ def decision_metrics(scores: Sequence[PaperScore]) -> dict[str, object]:
         "f1_accept": 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else None,
         "balanced_accuracy": (recall_pos + recall_neg) / 2
         if recall_pos is not None and recall_neg is not None else None,
+        "fpr": fp / (fp + tn) if fp + tn else None,
+        "fnr": fn / (fn + tp) if fn + tp else None,
         "confusion": {"tp": tp, "fp": fp, "tn": tn, "fn": fn},
         "baseline_majority_accuracy": majority[0][1] / len(known) if known else None,
         "baseline_majority_class": majority[0][0] if known else None,

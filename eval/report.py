@@ -7,52 +7,12 @@ from the metrics dict, so the two never disagree.
 from __future__ import annotations
 
 import html
-import textwrap
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (backend first)
-
-from preprocess.core.jsonl import atomic_open, write_json  # noqa: E402
-
-
-@dataclass
-class Section:
-    title: str
-    rows: list[tuple[str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    image: str | None = None
-
-
-def pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f} %"
-
-
-def num(value: float | None, digits: int = 2) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def _bar(path: Path, labels: list[str], series: dict[str, list[float]], ylabel: str, title: str) -> None:
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    width = 0.8 / max(1, len(series))
-    for k, (name, values) in enumerate(series.items()):
-        xs = [i + (k - (len(series) - 1) / 2) * width for i in range(len(labels))]
-        ax.bar(xs, values, width=width, label=name)
-    ax.set_xticks(range(len(labels)), [textwrap.fill(label, 16) for label in labels], fontsize=8)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    top = max((v for values in series.values() for v in values), default=0)
-    ax.set_ylim(0, top * 1.25 if top > 0 else 1)  # headroom for the legend
-    if len(series) > 1:
-        ax.legend(fontsize=8, loc="upper left", ncols=len(series))
-    fig.tight_layout()
-    with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format="png", dpi=100)
-    plt.close(fig)
+from eval.render import Section, bar, num, pct
+from eval.report_committee import anchors_section, committee_section, injection_section
+from preprocess.core.jsonl import atomic_open, write_json
 
 
 def _inputs(metrics: dict[str, Any], out_dir: Path) -> Section:
@@ -68,7 +28,7 @@ def _inputs(metrics: dict[str, Any], out_dir: Path) -> Section:
 def _similarity(metrics: dict[str, Any], out_dir: Path) -> Section:
     """ROUGE and BLEU as LLaMA-Factory computes them."""
     sim = metrics["similarity"]
-    _bar(out_dir / "similarity.png", list(sim), {"score": list(sim.values())}, "score (×100)",
+    bar(out_dir / "similarity.png", list(sim), {"score": list(sim.values())}, "score (×100)",
          "ROUGE / BLEU against the target review")
     return Section("ROUGE and BLEU (LLaMA-Factory parity)", [(k, num(v, 4)) for k, v in sim.items()],
                    ["Computed exactly as LLaMA-Factory's `predict_*` metrics (jieba + rouge-chinese, character "
@@ -80,7 +40,7 @@ def _structure(metrics: dict[str, Any], out_dir: Path) -> Section:
     """The four parts, in predictions and labels."""
     st = metrics["structure"]
     parts = list(st["predictions"]["per_part"])
-    _bar(out_dir / "structure.png", parts,
+    bar(out_dir / "structure.png", parts,
          {"predictions": [st["predictions"]["per_part"][p] for p in parts],
           "labels": [st["labels"]["per_part"][p] for p in parts]}, "share of reviews", "Four-part structure")
     return Section("Structure", [
@@ -97,7 +57,7 @@ def _ratings(metrics: dict[str, Any], out_dir: Path) -> Section:
     keys = sorted(set(r["predicted_distribution"]) | set(r["human_distribution"]), key=float)
     n_pred = sum(r["predicted_distribution"].values()) or 1
     n_human = sum(r["human_distribution"].values()) or 1
-    _bar(out_dir / "ratings.png", keys,
+    bar(out_dir / "ratings.png", keys,
          {"predicted (per paper)": [r["predicted_distribution"].get(k, 0) / n_pred for k in keys],
           "human (per review)": [r["human_distribution"].get(k, 0) / n_human for k in keys]},
          "share", "Rating distribution")
@@ -106,7 +66,9 @@ def _ratings(metrics: dict[str, Any], out_dir: Path) -> Section:
         ("rating parsed", pct(r["parsed_share"])), ("off-scale ratings (unparsed)", str(r["off_scale"])),
         ("MAE vs mean human rating", num(r["mae_vs_mean_human"])),
         ("exact match with >= 1 human", pct(r["exact_match_any_human"])),
+        ("MSE vs mean human rating", num(r["mse_vs_mean_human"])),
         ("Spearman vs mean human rating", num(r["spearman_vs_mean_human"], 3)),
+        ("pairwise rating accuracy", pct(r["pairwise_accuracy"])),
         ("yardstick: human leave-one-out MAE", num(r["human_leave_one_out_mae"])),
         ("yardstick: constant-median MAE", num(r["baseline_mae_constant_median"])),
         ("predicted mean ± std", f"{num(r['predicted_mean'])} ± {num(r['predicted_std'])}"),
@@ -121,6 +83,7 @@ def _decisions(metrics: dict[str, Any], out_dir: Path) -> Section:
         ("decision parsed", pct(d["parsed_share"])), ("accuracy", pct(d["accuracy"])),
         ("F1 (accept positive)", num(d["f1_accept"], 3)),
         ("balanced accuracy", pct(d["balanced_accuracy"])),
+        ("false-positive / false-negative rate", f"{pct(d['fpr'])} / {pct(d['fnr'])}"),
         ("predicted accept share", pct(d["predicted_accept_share"])),
         ("yardstick: majority class", f"{d['baseline_majority_class']}: "
                                      f"{pct(d['baseline_majority_accuracy'])}"),
@@ -131,7 +94,7 @@ def _hit_rate(metrics: dict[str, Any], out_dir: Path) -> Section:
     """Comment overlap with the human reviews."""
     h = metrics["hit_rate"]
     mh, sh, hh = h["model_vs_human"], h["shuffled_control"], h["human_vs_human"]
-    _bar(out_dir / "hitrate.png", ["model vs human", "shuffled control", "human vs human"],
+    bar(out_dir / "hitrate.png", ["model vs human", "shuffled control", "human vs human"],
          {"pairwise": [mh["pairwise"] or 0, sh["pairwise"] or 0, hh["pairwise"] or 0],
           "any (other) human": [mh["any_human"] or 0, sh["any_human"] or 0, hh["any_other_human"] or 0]},
          "hit rate", f"Comment overlap ({h['matcher']} matcher)")
@@ -155,7 +118,7 @@ def _hit_rate(metrics: dict[str, Any], out_dir: Path) -> Section:
 def _judge(metrics: dict[str, Any], out_dir: Path) -> Section:
     """The pairwise LLM judge."""
     j = metrics["judge"]
-    _bar(out_dir / "judge.png", ["win", "tie", "loss", "invalid"],
+    bar(out_dir / "judge.png", ["win", "tie", "loss", "invalid"],
          {"papers": [j["win"], j["tie"], j["loss"], j["invalid"]]}, "papers", "Pairwise judge")
     return Section("Pairwise judge", [
         ("judge model", j["judge_model"]), ("opponent", j["opponent"]),
@@ -170,7 +133,8 @@ def _judge(metrics: dict[str, Any], out_dir: Path) -> Section:
 
 # Each section with the metrics key it needs (None: always there).
 SECTIONS = ((None, _inputs), (None, _similarity), (None, _structure), ("ratings", _ratings),
-            ("decisions", _decisions), ("hit_rate", _hit_rate), ("judge", _judge))
+            ("decisions", _decisions), ("committee", committee_section), ("injection", injection_section),
+            ("hit_rate", _hit_rate), ("judge", _judge), ("ratings", anchors_section))
 
 
 def build_sections(metrics: dict[str, Any], out_dir: Path) -> list[Section]:
@@ -183,8 +147,8 @@ def render_markdown(title: str, sections: list[Section]) -> str:
     for section in sections:
         lines += [f"## {section.title}", ""]
         if section.rows:
-            lines += ["| metric | value |", "|---|---|"]
-            lines += [f"| {k} | {v} |" for k, v in section.rows]
+            lines += ["| " + " | ".join(section.columns) + " |", "|" + "---|" * len(section.columns)]
+            lines += ["| " + " | ".join(row) + " |" for row in section.rows]
             lines.append("")
         lines += [f"> {note}\n" for note in section.notes]
         if section.image:
@@ -204,8 +168,8 @@ def render_html(title: str, sections: list[Section]) -> str:
     for section in sections:
         body.append(f"<h2>{html.escape(section.title)}</h2>")
         if section.rows:
-            body.append("<table><tr><th>metric</th><th>value</th></tr>")
-            body += [f"<tr><td>{_inline(k)}</td><td>{_inline(v)}</td></tr>" for k, v in section.rows]
+            body.append("<table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in section.columns) + "</tr>")
+            body += ["<tr>" + "".join(f"<td>{_inline(cell)}</td>" for cell in row) + "</tr>" for row in section.rows]
             body.append("</table>")
         body += [f"<p class=\"note\">{_inline(note)}</p>" for note in section.notes]
         if section.image:

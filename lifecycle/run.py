@@ -2,7 +2,7 @@
 
     python -m lifecycle.run train   tiny [key=value ...]   # adapter     -> saves/tiny/ (+ train.yaml, run.json)
     python -m lifecycle.run export  tiny                   # merged      -> saves/tiny/merged/
-    python -m lifecycle.run predict tiny [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm]
+    python -m lifecycle.run predict tiny [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm] [N=5]
                                                          # predictions -> saves/tiny/predict/
     python -m lifecycle.run eval    tiny                   # report      -> saves/tiny/eval/
     python -m lifecycle.run api|webui tiny
@@ -25,6 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eval.injection import write_variant
+from lifecycle.committee.batch import predict_committee
 from lifecycle.launch import cli, exposure_warning, write_config
 from lifecycle.recipe import (
     MODEL_KEYS,
@@ -59,16 +61,17 @@ def export(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
     return cli("export", str(write_config(adapter / "export.yaml", config)))
 
 
-def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
-    """Batch generation over the test split; greedy unless TEMPERATURE > 0; BACKEND=vllm for GPUs."""
+def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any], out: str = "predict") -> int:
+    """Batch generation over the test split; greedy unless TEMPERATURE > 0; BACKEND=vllm for GPUs; N > 1 for a
+    committee of N sampled reviews per paper (`lifecycle/committee/batch.py`)."""
     config = model_config(name, recipe)
     config.update(stage="sft", do_predict=True, predict_with_generate=True, eval_dataset=eval_datasets(recipe),
-                  dataset_dir=recipe.get("dataset_dir", "data"), output_dir=str(saves() / name / "predict"),
+                  dataset_dir=recipe.get("dataset_dir", "data"), output_dir=str(saves() / name / out),
                   overwrite_output_dir=True, per_device_eval_batch_size=recipe.get("per_device_eval_batch_size", 1),
                   max_new_tokens=recipe.get("max_new_tokens", 512), do_sample=False, report_to="none",
                   preprocessing_num_workers=recipe.get("preprocessing_num_workers", 1), overwrite_cache=True,
                   seed=recipe.get("seed", 42))
-    options = {k: overrides.pop(k) for k in ("DATA", "TEMPERATURE", "BACKEND") if k in overrides}
+    options = {k: overrides.pop(k) for k in ("DATA", "TEMPERATURE", "BACKEND", "N") if k in overrides}
     config.update(overrides)
     if options.get("DATA"):
         config["eval_dataset"] = str(options["DATA"])
@@ -76,22 +79,47 @@ def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int
     if temperature > 0:  # the reference: sampling at 0.35-0.5 reviewed better than greedy
         config.update(do_sample=True, temperature=temperature)
     backend = str(options.get("BACKEND") or "huggingface")
-    path = write_config(saves() / name / "predict.yaml", config)
+    if backend not in ("huggingface", "vllm"):
+        raise RecipeError(f"BACKEND={backend}: choose huggingface or vllm")
+    if int(options.get("N") or 1) > 1:  # a committee: N sampled reviews per paper, a verdict, a meta-review
+        try:
+            return predict_committee(config, recipe, int(options["N"]), backend, cli, VLLM_SCRIPT)
+        except ValueError as exc:
+            raise RecipeError(str(exc)) from exc
+    path = write_config(saves() / name / f"{out}.yaml", config)
     if backend == "huggingface":
         return cli("train", str(path))
-    if backend == "vllm":
-        cmd = [sys.executable, str(VLLM_SCRIPT), str(path)]
-        print("+", " ".join(cmd), flush=True)
-        return subprocess.call(cmd)
-    raise RecipeError(f"BACKEND={backend}: choose huggingface or vllm")
+    cmd = [sys.executable, str(VLLM_SCRIPT), str(path)]
+    print("+", " ".join(cmd), flush=True)
+    return subprocess.call(cmd)
+
+
+def injected_predictions(name: str, recipe: dict[str, Any], data_dir: Path, dataset: str) -> Path:
+    """INJECTION=1: the test split with an instruction in every paper, predicted as `make predict` does (reused
+    while newer than the clean predictions)."""
+    clean = saves() / name / "predict" / "generated_predictions.jsonl"
+    path = saves() / name / "predict-injected" / "generated_predictions.jsonl"
+    if path.exists() and clean.exists() and path.stat().st_mtime >= clean.stat().st_mtime:
+        print(f"injection: reusing {path}", flush=True)
+        return path
+    try:
+        variant = write_variant(data_dir, dataset)
+    except (ValueError, OSError) as exc:
+        raise RecipeError(f"injection: {exc}") from exc
+    if predict(name, recipe, {"DATA": variant}, out="predict-injected") != 0:
+        raise RecipeError(f"injection: predicting {variant} failed")
+    return path
 
 
 def evaluate(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
     data_dir = Path(overrides.pop("dataset_dir", recipe.get("dataset_dir", "data")))
     dataset = str(overrides.pop("DATA", eval_datasets(recipe))).split(",")[0]
+    injection = str(overrides.pop("INJECTION", "0")) == "1"
     args = ["--predictions", str(saves() / name / "predict" / "generated_predictions.jsonl"),
             "--references", str(data_dir / f"{dataset}.jsonl"), "--out", str(saves() / name / "eval"),
             *(f"--{k.replace('_', '-')}={v}" for k, v in overrides.items())]
+    if injection:
+        args += ["--injected", str(injected_predictions(name, recipe, data_dir, dataset))]
     print("+ python -m eval", " ".join(args), flush=True)
     return subprocess.call([sys.executable, "-m", "eval", *args])
 

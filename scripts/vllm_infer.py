@@ -93,19 +93,28 @@ def prepare(config: dict[str, Any]) -> tuple[list[list[int]], list[str], list[st
     return ids, prompts, labels, template.get_stop_token_ids(tokenizer)
 
 
-def generate(ids: list[list[int]], engine: dict[str, Any], sampling: dict[str, Any], adapter: str | None) -> list[str]:
-    """Generate one completion per prompt with vLLM, in order."""
+def requests(n_prompts: int, seeds: list[int]) -> list[tuple[int, int]]:
+    """(prompt index, seed) for every completion: each prompt once per seed, seeds outermost."""
+    return [(i, seed) for seed in seeds for i in range(n_prompts)]
+
+
+def generate(ids: list[list[int]], engine: dict[str, Any], sampling: dict[str, Any], adapter: str | None,
+             seeds: list[int]) -> dict[int, list[str]]:
+    """Completions per seed, each in prompt order: the model loads once and every seed runs in one batch
+    (a committee, `make predict N=...`); one seed is a plain batch prediction."""
     from vllm import LLM, SamplingParams
     from vllm.lora.request import LoRARequest
 
     llm = LLM(**engine)
-    params = SamplingParams(**sampling)
     lora = LoRARequest("adapter", 1, adapter) if adapter else None
-    out: list[str] = []
-    for start in range(0, len(ids), CHUNK):
-        batch = [{"prompt_token_ids": p} for p in ids[start:start + CHUNK]]
-        out += [r.outputs[0].text for r in llm.generate(batch, params, lora_request=lora)]
-    return out
+    jobs = requests(len(ids), seeds)
+    texts: list[str] = []
+    for start in range(0, len(jobs), CHUNK):
+        chunk = jobs[start:start + CHUNK]
+        batch = [{"prompt_token_ids": ids[i]} for i, _ in chunk]
+        params = [SamplingParams(**{**sampling, "seed": seed}) for _, seed in chunk]
+        texts += [r.outputs[0].text for r in llm.generate(batch, params, lora_request=lora)]
+    return {seed: texts[k * len(ids):(k + 1) * len(ids)] for k, seed in enumerate(seeds)}
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
@@ -118,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", type=Path, help="saves/<recipe>/predict.yaml, written by make predict")
     parser.add_argument("--dry-run", action="store_true", help="build the prompts, write them, skip vLLM")
     parser.add_argument("--tensor-parallel", type=int, default=0, help="GPUs per model (default: all visible)")
+    parser.add_argument("--seeds", default="", help="comma-separated seeds: one sample each, written to "
+                        "<output_dir>/samples/seed-<s>/ (a committee); default: the config's seed, <output_dir>/")
     args = parser.parse_args(argv)
     config = load_config(args.config)
     out_dir = Path(config["output_dir"])
@@ -134,12 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     tp = args.tensor_parallel or max(torch.cuda.device_count(), 1)
-    preds = generate(ids, engine_args(config, adapter_rank(config), tp), sampling_args(config, stop_ids),
-                     config.get("adapter_name_or_path"))
-    path = out_dir / "generated_predictions.jsonl"
-    write_jsonl(path, [{"prompt": p, "predict": y, "label": lab}
-                       for p, y, lab in zip(prompts, preds, labels, strict=True)])
-    print(f"{len(preds)} predictions written to {path}")
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()] or [int(config.get("seed", 42))]
+    by_seed = generate(ids, engine_args(config, adapter_rank(config), tp), sampling_args(config, stop_ids),
+                       config.get("adapter_name_or_path"), seeds)
+    for seed, preds in by_seed.items():
+        folder = out_dir / "samples" / f"seed-{seed}" if args.seeds else out_dir
+        path = folder / "generated_predictions.jsonl"
+        write_jsonl(path, [{"prompt": p, "predict": y, "label": lab}
+                           for p, y, lab in zip(prompts, preds, labels, strict=True)])
+        print(f"{len(preds)} predictions written to {path}")
     return 0
 
 

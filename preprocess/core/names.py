@@ -29,3 +29,9 @@ def held_out_name(dataset: str) -> str:
 def dataset_list(value: object) -> list[str]:
     """A recipe's comma-separated `dataset` value as a list of names."""
     return [n.strip() for n in str(value or "").split(",") if n.strip()]
+
+
+def ratings_file(dataset: str) -> str:
+    """`sample_train` (or `sample`) -> `sample_train.ratings.jsonl`: the train split's human ratings and
+    decisions, one line a paper, written by the build and read by the committee's decision rule."""
+    return f"{split_name(build_name(dataset), 'train')}.ratings.jsonl"

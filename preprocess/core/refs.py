@@ -69,6 +69,39 @@ class PaperRefs:
                    reviews=tuple(reviews))
 
 
+@dataclass(frozen=True)
+class PaperRatings:
+    """One line of `data/<name>_train.ratings.jsonl`: a training paper's human ratings and its decision, what
+    the committee's decision rule is fitted on (`lifecycle/committee/rule.py`). No review text: it stays small."""
+
+    forum: str
+    venue: str
+    decision: str
+    rating_scale: tuple[int, ...]
+    ratings: tuple[int, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"forum": self.forum, "venue": self.venue, "decision": self.decision,
+                "rating_scale": list(self.rating_scale), "ratings": list(self.ratings)}
+
+    @classmethod
+    def from_dict(cls, obj: dict[str, Any], where: str) -> PaperRatings:
+        if obj.get("decision") not in DECISIONS:
+            raise ValueError(f"{where}: decision {obj.get('decision')!r} not one of {DECISIONS}")
+        ratings = obj.get("ratings")
+        if not isinstance(ratings, list):
+            raise ValueError(f"{where}: ratings must be a list")
+        values = tuple(_optional_int(v, f"{where}: ratings[{i}]") for i, v in enumerate(ratings))
+        return cls(forum=str(obj.get("forum", "")), venue=str(obj.get("venue", "")), decision=obj["decision"],
+                   rating_scale=tuple(int(v) for v in obj.get("rating_scale") or ()),
+                   ratings=tuple(v for v in values if v is not None))
+
+    @classmethod
+    def of(cls, refs: PaperRefs) -> PaperRatings:
+        return cls(refs.forum, refs.venue, refs.decision, refs.rating_scale,
+                   tuple(r.rating for r in refs.reviews if r.rating is not None))
+
+
 def _optional_int(value: Any, where: str) -> int | None:
     if value is None:
         return None

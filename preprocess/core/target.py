@@ -28,6 +28,8 @@ _RATING = re.compile(r"^[ \t]*[*_#]*[ \t]*(?:overall[ \t]+)?(?:rating|score)[ \t
 _DECISION = re.compile(r"^[ \t]*[*_#]*[ \t]*decision[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(accept|reject)",
                        re.IGNORECASE | re.MULTILINE)
 _TAIL = re.compile(r"^(Rating|Decision): *(.+?) *$")  # a tail line as `render_target` writes it
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|\(?[a-z]\))\s+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
 # --------------------------------------------------------------------------- writing
@@ -86,6 +88,21 @@ def split_parts(text: str) -> dict[str, str]:
         if current is not None:
             current.append(line)
     return {part: "\n".join(lines).strip() for part, lines in parts.items()}
+
+
+def part_items(body: str) -> list[str]:
+    """The points of a part's body: one per bullet or numbered item (continuation lines joined), else one per
+    sentence. Eval's key concerns and the committee's meta-review both count points this way."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    items: list[str] = []
+    if any(_BULLET.match(line) for line in lines):
+        for line in lines:
+            if _BULLET.match(line) or not items:
+                items.append(_BULLET.sub("", line).strip())
+            else:
+                items[-1] += " " + line.strip()
+        return items
+    return [s.strip() for s in _SENTENCE.split(" ".join(line.strip() for line in lines)) if s.strip()]
 
 
 def canonical_parts(text: str) -> str | None:

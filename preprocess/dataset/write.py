@@ -1,4 +1,6 @@
-"""What the build writes: `<name>_{train,test}.jsonl`, the test references sidecar, their registration.
+"""What the build writes: `<name>_{train,test}.jsonl`, the test references sidecar, the train split's ratings
+(`<name>_train.ratings.jsonl`: one line a paper, what the committee's decision rule is fitted on), their
+registration.
 
 Rows stream to temp files renamed into place when complete (`core.jsonl.atomic_open`); each paper's fitted
 text is JSON-encoded once and spliced into every row of that paper.
@@ -13,9 +15,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from preprocess.core.jsonl import atomic_open
-from preprocess.core.names import SPLITS, split_name
+from preprocess.core.names import SPLITS, ratings_file, split_name
 from preprocess.core.record import Paper
-from preprocess.core.refs import HumanReview, PaperRefs
+from preprocess.core.refs import HumanReview, PaperRatings, PaperRefs
 from preprocess.dataset.formats import FormatOptions, Target, build_row
 from preprocess.dataset.register import dataset_entry, register
 
@@ -49,6 +51,7 @@ def write_splits(out: Path, name: str, options: FormatOptions, papers: list[Pape
     with ExitStack() as stack:
         files = {s: stack.enter_context(atomic_open(out / f"{split_name(name, s)}.jsonl")) for s in SPLITS}
         refs = stack.enter_context(atomic_open(out / f"{split_name(name, 'test')}.refs.jsonl"))
+        ratings = stack.enter_context(atomic_open(out / ratings_file(name)))
         for paper, encoded_input in zip(papers, inputs, strict=True):
             split = side(paper.forum)
             if split is None:
@@ -61,6 +64,9 @@ def write_splits(out: Path, name: str, options: FormatOptions, papers: list[Pape
                     line = paper_refs(paper, row, targets[paper.forum]).to_dict()
                     refs.write(json.dumps(line, ensure_ascii=False) + "\n")
             counts[f"{split} papers"] += 1
+            if split == "train" and plans[paper.forum]:
+                line = PaperRatings.of(paper_refs(paper, plans[paper.forum][0], targets[paper.forum])).to_dict()
+                ratings.write(json.dumps(line, ensure_ascii=False) + "\n")
     register(out, {split_name(name, s): dataset_entry(f"{split_name(name, s)}.jsonl", options.format)
                    for s in SPLITS})
     return counts

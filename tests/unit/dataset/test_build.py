@@ -54,7 +54,8 @@ def test_outputs_meta_and_registration(sample):
     out, meta = sample
     names = sorted(p.name for p in out.iterdir() if p.is_file())
     assert names == ["dataset_info.json", "sample.funnel.png", "sample.meta.json", "sample.parts.json",
-                     "sample.parts.npz", "sample_test.jsonl", "sample_test.refs.jsonl", "sample_train.jsonl"]
+                     "sample.parts.npz", "sample_test.jsonl", "sample_test.refs.jsonl", "sample_train.jsonl",
+                     "sample_train.ratings.jsonl"]
     assert set(meta) >= {"args", "git_commit", "seed", "funnel", "counts", "targets", "paper_tokens", "skipped",
                          "warnings"}
     assert meta["args"]["cutoff"] == 1024 and meta["seed"] == 42 and len(meta["git_commit"]) in (7, 40)
@@ -86,6 +87,11 @@ def test_split_by_paper_and_refs_line_up_with_test_rows(sample):
         target = next(r for r in ref["reviews"] if r["id"] == ref["target_review_id"])
         assert row["output"].startswith(target["text"])
         assert {"forum", "venue", "year", "decision", "rating_scale"} <= set(ref)
+    # the train split's ratings: one line a train paper, its human ratings and decision (the committee's rule)
+    ratings = read_jsonl(out / "sample_train.ratings.jsonl")
+    assert len(ratings) == meta["counts"]["train papers"] == len({r["forum"] for r in ratings})
+    assert not {r["forum"] for r in ratings} & set(meta["test_forums"])
+    assert all(r["decision"] in ("accepted", "rejected") and r["ratings"] and r["rating_scale"] for r in ratings)
 
 
 def test_rerun_is_byte_identical(sample, parsed_sample, tiny_model, tmp_path):

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.committee.panel import DEFAULT_TEMPERATURE, convene
-from lifecycle.committee.rule import load_rule
+from lifecycle.committee.rule import load_rule, rating_warning
 from lifecycle.launch import write_config
 from preprocess.core.jsonl import read_jsonl, write_json, write_jsonl
 from preprocess.core.names import dataset_list
@@ -118,5 +118,7 @@ def predict_committee(config: dict[str, Any], recipe: dict[str, Any], n: int, ba
     if todo and (code := sample(config, todo, backend, run_cli, vllm_script)) != 0:
         return code
     train = next(iter(dataset_list(recipe.get("dataset"))), eval_dataset)
+    if warning := rating_warning(dataset_dir, train):
+        print(f"committee: warning: {warning}", flush=True)
     aggregate(out, seeds, dataset_dir, eval_dataset, train, float(config["temperature"]))
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.core.jsonl import read_jsonl
-from preprocess.core.names import ratings_file
+from preprocess.core.names import build_name, ratings_file
 from preprocess.core.refs import PaperRatings
 
 FEATURES = ("mean", "min", "max", "spread")
@@ -102,6 +102,23 @@ def training_ratings(dataset_dir: str | Path, dataset: str) -> tuple[Path, list[
     if not path.exists():
         return path, None
     return path, [PaperRatings.from_dict(obj, f"{path}: line {i}") for i, obj in enumerate(read_jsonl(path), 1)]
+
+
+def rating_warning(dataset_dir: str | Path, dataset: str) -> str | None:
+    """A warning when the training rows were built without `Rating: N` lines (`make data` without --with-rating):
+    such a model does not rate, so its committee's decisions can only be the base rate."""
+    import json
+
+    meta = Path(dataset_dir) / f"{build_name(dataset)}.meta.json"
+    try:
+        options = json.loads(meta.read_text(encoding="utf-8"))["args"]["options"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if options.get("with_rating"):
+        return None
+    return (f"{meta}: the training rows end without a `Rating:` line (built without --with-rating), so the model "
+            "is not taught to rate and the decision falls back to the base rate; for a committee, build with "
+            "BUILD_ARGS=--with-rating and train on that")
 
 
 def training_scale(papers: Sequence[PaperRatings] | None) -> tuple[int, ...]:

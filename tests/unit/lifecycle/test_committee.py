@@ -160,3 +160,15 @@ def test_vllm_requests_run_every_prompt_once_per_seed():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.requests(2, [7, 9]) == [(0, 7), (1, 7), (0, 9), (1, 9)]
+
+
+def test_a_committee_warns_when_the_training_rows_carry_no_rating(tmp_path: Path):
+    from lifecycle.committee.rule import rating_warning
+
+    assert rating_warning(tmp_path, "sample_train") is None  # no build meta: nothing to say
+    meta = {"args": {"options": {"with_rating": False}}}
+    (tmp_path / "sample.meta.json").write_text(json.dumps(meta))
+    assert "--with-rating" in rating_warning(tmp_path, "sample_train")
+    meta["args"]["options"]["with_rating"] = True
+    (tmp_path / "sample.meta.json").write_text(json.dumps(meta))
+    assert rating_warning(tmp_path, "sample_train") is None

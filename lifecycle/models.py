@@ -42,6 +42,18 @@ BASE_MODELS: dict[str, ModelFacts] = {
                       "original_max_position_embeddings": 8192}),
     # sliding_window is 131072 in its config but use_sliding_window is false: full attention.
     "Qwen/Qwen2.5-7B-Instruct": ModelFacts("qwen2", 32768, "qwen", "qwen2.5"),
+    # Mistral-7B-v0.1 fine-tuned (SFT + DPO): rope_theta 10,000 and a 4,096-token sliding window, unlike v0.2.
+    "HuggingFaceH4/zephyr-7b-beta": ModelFacts("mistral", 32768, "zephyr", "mistral-v1", sliding_window=4096),
+    # Llama-2-7b-chat fine-tuned whole at 32,768 tokens by LongLoRA, its linear x8 RoPE factor in its config
+    # (dvlab-research/LongLoRA README: "LongAlpaca-7B | 32768 | Full FT"; the author: "We include the rope_scaling
+    # settings in their config"; LongAlpaca-70B's config reads {"factor": 8.0, "type": "linear"}, vocab 32,001 with
+    # the added pad token). Llama-2 prompting since 2023-11-02 (the README's news), so the llama2 template.
+    "Yukang/LongAlpaca-7B": ModelFacts("llama", 4096, "llama2", "llama2",
+                                       rope_scaling={"type": "linear", "factor": 8.0}),
+    # RWKV-4 Raven (an RNN: no attention, no RoPE). transformers' conversion writes context_length 1,024 into every
+    # RWKV-4 config (mapped to max_position_embeddings); its CUDA kernel is compiled for that many tokens and
+    # refuses longer sequences. GPT-NeoX-20B tokenizer (vocab 50,277), Alpaca-style instruction tuning.
+    "RWKV/rwkv-raven-7b": ModelFacts("rwkv", 1024, "alpaca", "gpt-neox-20b"),
     # Built locally by `make tiny-model` (lifecycle/tiny_model.py defaults); its config.json wins once it exists.
     "models/tiny": ModelFacts("llama", 1024, None, "models/tiny", source="lifecycle/tiny_model.py defaults"),
 }
@@ -67,6 +79,28 @@ def model_facts(name_or_path: str, root: Path = Path(".")) -> ModelFacts | None:
         return ModelFacts(**{**facts.__dict__, "template": known.template if known else None,
                              "tokenizer": known.tokenizer if known else name_or_path})
     return BASE_MODELS.get(name_or_path)
+
+
+def context_of(facts: ModelFacts) -> tuple[int, int]:
+    """(positions the model takes as it is configured, positions before any RoPE scaling in its config).
+
+    Llama 3.1 writes the scaled length in max_position_embeddings and the native one in rope_scaling; a linear or
+    dynamic factor without `original_max_position_embeddings` (LongAlpaca: 4,096 x 8) scales max_position_embeddings.
+    """
+    scaling, context = facts.rope_scaling or {}, facts.max_position_embeddings
+    if "original_max_position_embeddings" in scaling:
+        return context, int(scaling["original_max_position_embeddings"])
+    kind = scaling.get("rope_type", scaling.get("type"))
+    if kind in ("linear", "dynamic") and float(scaling.get("factor", 1)) > 1:
+        return int(context * float(scaling["factor"])), context
+    return context, context
+
+
+def yarn_attention(factor: float) -> float:
+    """YaRN's attention temperature for a scaling factor, as transformers computes it (`_compute_yarn_parameters`)."""
+    import math
+
+    return 0.1 * math.log(factor) + 1.0 if factor > 1 else 1.0
 
 
 def tokenizer_id(name_or_path: str) -> str:

@@ -1,4 +1,5 @@
-"""`make tiny-model`: a random-init Llama-architecture model for CPU tests and the demo.
+"""`make tiny-model`: a random-init Llama-architecture model for CPU tests and the demo (`--rwkv-from`: a tiny
+RWKV-4 with the same tokenizer, for the RWKV recipe's tests).
 
 Byte-level BPE tokenizer trained on the bundled sample's text (notes and PDFs), so real papers tokenize
 to sensible lengths; Llama architecture, so LLaMA-Factory's RoPE scaling applies; special tokens
@@ -85,6 +86,28 @@ def build_tiny_model(sample: Path, out: Path, vocab_size: int = 4096, max_positi
     return out
 
 
+def build_tiny_rwkv(tokenizer_dir: Path, out: Path, context_length: int = 1024, rescale_every: int = 1,
+                    seed: int = 0) -> Path:
+    """A random-init RWKV-4 (`RwkvForCausalLM`, hidden 64, 2 layers) with the tiny model's tokenizer, for RWKV
+    recipes on CPU. `rescale_every=1` makes even 2 layers take RWKV's inference-time weight rescaling."""
+    import torch
+    from transformers import AutoTokenizer, GenerationConfig, RwkvConfig, RwkvForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
+    ids = {"bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+           "pad_token_id": tokenizer.pad_token_id}
+    config = RwkvConfig(vocab_size=len(tokenizer), context_length=context_length, hidden_size=64,
+                        attention_hidden_size=64, intermediate_size=256, num_hidden_layers=2,
+                        rescale_every=rescale_every, tie_word_embeddings=False, **ids)
+    torch.manual_seed(seed)
+    model = RwkvForCausalLM(config)
+    model.generation_config = GenerationConfig(**ids)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    tokenizer.save_pretrained(out)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sample", type=Path, default=Path("data/sample"))
@@ -93,8 +116,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-positions", type=int, default=1024,
                         help="max_position_embeddings; RoPE scaling tests train above it")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rwkv-from", type=Path, default=None, metavar="TINY_DIR",
+                        help="instead: a tiny RWKV-4 with the tokenizer of the tiny model in TINY_DIR")
     args = parser.parse_args(argv)
-    out = build_tiny_model(args.sample, args.out, args.vocab_size, args.max_positions, args.seed)
+    if args.rwkv_from:
+        out = build_tiny_rwkv(args.rwkv_from, args.out, args.max_positions, seed=args.seed)
+    else:
+        out = build_tiny_model(args.sample, args.out, args.vocab_size, args.max_positions, args.seed)
     print(f"tiny model written to {out}")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.check.findings import Finding, note
-from lifecycle.models import model_facts, rope_scaling_supported
+from lifecycle.models import context_of, model_facts, rope_scaling_supported, yarn_attention
 
 
 def check_model(recipe: dict[str, Any], root: Path) -> list[Finding]:
@@ -28,14 +28,14 @@ def check_model(recipe: dict[str, Any], root: Path) -> list[Finding]:
     if facts.template and template != facts.template:
         out.append(Finding("template", f"{model} chats in the {facts.template!r} format, not {template!r}"))
     cutoff, rope = int(recipe.get("cutoff_len", 2048)), recipe.get("rope_scaling")
-    context = facts.max_position_embeddings
-    native = (facts.rope_scaling or {}).get("original_max_position_embeddings", context)
+    context, native = context_of(facts)  # as configured, and before the config's own RoPE scaling
     if rope is not None:
         if not rope_scaling_supported(facts.model_type):
             out.append(Finding("rope_scaling", f"{facts.model_type} ignores it: LLaMA-Factory only warns "
                         "'Current model does not support RoPE scaling' and trains unscaled"))
         elif facts.rope_scaling:
-            out.append(Finding("rope_scaling", f"{model} already scales RoPE ({facts.rope_scaling.get('rope_type')}"
+            kind = facts.rope_scaling.get("rope_type", facts.rope_scaling.get("type"))
+            out.append(Finding("rope_scaling", f"{model} already scales RoPE ({kind}"
                         f" to {context} positions); LLaMA-Factory would replace that with {rope} x"
                         f"{-(-cutoff // native)} from {native}"))
         elif cutoff <= context:
@@ -44,7 +44,9 @@ def check_model(recipe: dict[str, Any], root: Path) -> list[Finding]:
         else:
             factor = -(-cutoff // context)
             out.append(note("rope_scaling", f"{rope} x{factor}: {context} -> {context * factor} positions"
-                        + ("; LLaMA-Factory warns dynamic NTK may not suit fine-tuning" if rope == "dynamic" else "")))
+                        + ("; LLaMA-Factory warns dynamic NTK may not suit fine-tuning" if rope == "dynamic" else "")
+                        + (f"; YaRN also scales attention logits by {yarn_attention(factor):.3f} (0.1 ln {factor} + 1)"
+                           if rope == "yarn" else "")))
     elif cutoff > context:
         fix = "set rope_scaling (linear or dynamic) or lower it" if rope_scaling_supported(facts.model_type) \
             else "lower it: LLaMA-Factory cannot scale RoPE for " + facts.model_type

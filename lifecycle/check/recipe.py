@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from lifecycle.check.arch import check_architecture
 from lifecycle.check.args import GPU_ONLY_KEYS, argument_types, check_types, parse_with_llamafactory
 from lifecycle.check.datasets import check_datasets
 from lifecycle.check.findings import Finding, note
@@ -36,7 +37,7 @@ def check_recipe(path: Path, root: Path = Path("."), types_: dict[str, Any] | No
     stage, ds_path, ds_problems = deepspeed_stage(recipe, root)
     found += ds_problems + check_datasets(recipe, fields, root)
     if not any(f.key in MODEL_TYPE_KEYS for f in type_problems):
-        found += check_model(recipe, root)
+        found += check_model(recipe, root) + check_architecture(recipe, root)
     found += check_quantization(recipe, stage) + check_misc(recipe)
     if not type_problems:  # the parser would only repeat them, less clearly
         error = parse_with_llamafactory(recipe, ds_path)

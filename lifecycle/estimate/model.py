@@ -52,11 +52,13 @@ def shrink(config: dict[str, Any], factor: int = TINY_FACTOR) -> dict[str, Any]:
     heads, kv = config.get("num_attention_heads", 4), config.get("num_key_value_heads")
     if kv:
         out["num_key_value_heads"] = max(1, TINY_WIDTH["num_attention_heads"] * kv // heads)
+    if config.get("attention_hidden_size"):  # RWKV's time-mix width
+        out["attention_hidden_size"] = TINY_WIDTH["hidden_size"]
     if "head_dim" in config:
         out["head_dim"] = TINY_WIDTH["hidden_size"] // TINY_WIDTH["num_attention_heads"]
     if "num_local_experts" in config:
         out["num_local_experts"] = min(4, config["num_local_experts"])
-    for key in ("max_position_embeddings", "sliding_window"):
+    for key in ("max_position_embeddings", "sliding_window", "context_length"):  # context_length: RWKV's
         if isinstance(config.get(key), int):
             out[key] = max(64, config[key] // factor)
     if "max_window_layers" in config:

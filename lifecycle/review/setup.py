@@ -16,7 +16,7 @@ from typing import Any
 from lifecycle.recipe import RecipeError, check_servable, model_config, trained_recipe
 from preprocess.core.names import build_name, dataset_list
 from preprocess.dataset.budget import default_review_tokens
-from preprocess.dataset.formats import FORMATS
+from preprocess.dataset.formats import FORMATS, format_of
 
 
 @dataclass
@@ -61,7 +61,7 @@ def review_setup(name: str, overrides: dict[str, Any] | None = None) -> ReviewSe
     cutoff = int(recipe["cutoff_len"])
     review_tokens = int(reserve) if reserve else default_review_tokens(cutoff)  # as `make data` chose it
     entry, meta = _training_data(recipe)
-    fmt = str(fmt or (entry or {}).get("formatting") or "alpaca")
+    fmt = str(fmt or format_of(entry) or (entry or {}).get("formatting") or "alpaca")
     if fmt not in FORMATS:
         raise RecipeError(f"format {fmt!r}: choose {' or '.join(FORMATS)}")
     warnings = []

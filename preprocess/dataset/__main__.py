@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from preprocess.dataset import clean
+from preprocess.dataset import clean, openai_check
 from preprocess.dataset.build import BuildConfig, build
 from preprocess.dataset.formats import FORMATS, FormatOptions
 from preprocess.dataset.funnel import Funnel
@@ -38,7 +38,9 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     p.add_argument("--test-size", type=float, default=0.2, help="share of papers in test (ignored with --test-venues)")
     p.add_argument("--test-venues", nargs="*", default=[], help="venue ids (or folder names) held out as test")
     g = p.add_argument_group("rows")
-    g.add_argument("--format", choices=list(FORMATS), default="alpaca")
+    g.add_argument("--format", choices=list(FORMATS), default="alpaca", help="openai: OpenAI chat fine-tuning "
+                   "JSONL fitted to --openai-model (its limit and tokenizer replace --cutoff, --tokenizer), checked")
+    openai_check.add_model_option(g, None)
     g.add_argument("--per", choices=("review", "paper"), default="review", help="one row per review or per paper")
     g.add_argument("--target", choices=("four-part", "raw"), default="four-part")
     g.add_argument("--with-rating", action="store_true", help="end each target with `Rating: N`")
@@ -66,6 +68,7 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     r.add_argument("--max-memory-mb", type=int, default=None,
                    help="address space per parse worker in MB, 0 for none (default by backend)")
     a = p.parse_args(argv)
+    openai_check.apply_model_option(a, p)  # --format openai: the model's tokenizer and limit
     return BuildConfig(
         raw=a.raw, out=a.out, name=a.name, tokenizer=a.tokenizer, cutoff=a.cutoff, parsed=a.parsed,
         review_tokens=a.review_tokens, seed=a.seed, test_size=a.test_size,
@@ -99,6 +102,8 @@ def main(argv: list[str] | None = None) -> None:
           f" (budget {meta['paper_tokens']['budget']}); skipped {len(meta['skipped'])} item(s), see the meta")
     print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, {cfg.name}.meta.json, "
           f"{cfg.name}.funnel.png; registered in {cfg.out}/dataset_info.json")
+    if cfg.options.format == "openai":
+        openai_check.report_build(cfg.out, cfg.name, argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Training rows for LLaMA-Factory, as a registry of formats: alpaca (single turn) and sharegpt (multi-turn).
+"""Training rows, as a registry of formats: alpaca (single turn), sharegpt (multi-turn) and openai (OpenAI chat
+fine-tuning JSONL, which LLaMA-Factory reads too).
 
 A `RowFormat` holds all a format decides: which reviews go into a row (`plan`), the JSONL row (`row`), the
 columns it registers in dataset_info.json, and the turns a model is given before it reviews (`conversation`,
@@ -95,11 +96,21 @@ class RowFormat:
     conversation: Callable[[str], Conversation]
     columns: dict[str, str]
     tags: dict[str, str] | None = None
+    formatting: str | None = None  # LLaMA-Factory's name for the layout, when it is not the format's own
 
     def dataset_entry(self, name: str, file_name: str) -> dict[str, Any]:
         """The dataset_info.json entry (LLaMA-Factory resets any column or tag left out, so all are named)."""
-        entry = {"file_name": file_name, "formatting": name, "columns": dict(self.columns)}
+        entry = {"file_name": file_name, "formatting": self.formatting or name, "columns": dict(self.columns)}
         return {**entry, "tags": dict(self.tags)} if self.tags else entry
+
+
+def format_of(entry: dict[str, Any] | None) -> str | None:
+    """Which of our formats wrote a dataset_info.json entry (openai files are registered as LLaMA-Factory's
+    sharegpt, told apart by their tags); None when none did."""
+    for name, fmt in FORMATS.items():
+        if entry and fmt.dataset_entry(name, entry.get("file_name", "")) == entry:
+            return name
+    return None
 
 
 def plan_rows(targets: list[Target], options: FormatOptions, tok: Tokenizer, reserve: int) -> list[list[Target]]:
@@ -186,6 +197,20 @@ def _sharegpt_conversation(paper_input: str) -> Conversation:
                         prompts.REVIEW_INSTRUCTION)
 
 
+# --------------------------------------------------------------------------- openai
+
+
+def _openai_row(paper: Paper, paper_input: str, row: list[Target]) -> dict[str, Any]:
+    """OpenAI's chat fine-tuning line: the instruction as system message, the paper, the review."""
+    return {"messages": [{"role": "system", "content": prompts.REVIEW_INSTRUCTION},
+                         {"role": "user", "content": paper_input},
+                         {"role": "assistant", "content": row[0].text}]}
+
+
+def _openai_conversation(paper_input: str) -> Conversation:
+    return Conversation([{"role": "user", "content": paper_input}], prompts.REVIEW_INSTRUCTION)
+
+
 FORMATS: dict[str, RowFormat] = {
     "alpaca": RowFormat(_alpaca_plan, _alpaca_row, _alpaca_conversation,
                         columns={"prompt": "instruction", "query": "input", "response": "output", "system": "system"}),
@@ -194,4 +219,11 @@ FORMATS: dict[str, RowFormat] = {
                           tags={"role_tag": "from", "content_tag": "value", "user_tag": "human",
                                 "assistant_tag": "gpt", "observation_tag": "observation",
                                 "function_tag": "function_call", "system_tag": "system"}),
+    # One review a row, like alpaca; the same file uploads to OpenAI and trains in LLaMA-Factory (its sharegpt
+    # reader with OpenAI's role/content tags). The build fits it to --openai-model (`openai_ft.py`).
+    "openai": RowFormat(_alpaca_plan, _openai_row, _openai_conversation, columns={"messages": "messages"},
+                        tags={"role_tag": "role", "content_tag": "content", "user_tag": "user",
+                              "assistant_tag": "assistant", "observation_tag": "tool",
+                              "function_tag": "function_call", "system_tag": "system"},
+                        formatting="sharegpt"),
 }

@@ -14,7 +14,7 @@ from conftest import REPO
 
 RECIPE_PATHS = sorted((REPO / "recipes").glob("*.yaml"))
 CATALOGUE = {"tiny", "mistral_5k", "mistral_15k", "gemma_5k", "gemma_15k", "llama2_7b_16k", "llama2_13b_16k",
-             "mixtral_8x7b", "llama31_8b_32k", "qwen25_7b_32k"}
+             "mixtral_8x7b", "llama31_8b_32k", "qwen25_7b_32k", "zephyr_7b", "longalpaca_7b_32k", "rwkv_raven_7b"}
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +105,18 @@ CASES = [
     ("tiny", {"lr_scheduler_type": "constant", "warmup_ratio": 0.03}, "lr_scheduler_type", "ignores warmup"),
     ("tiny", {"bf16": True, "fp16": True}, "fp16", "pick one"),
     ("tiny", {"output_dir": "saves/elsewhere"}, "output_dir", "must be saves/"),
+    ("zephyr_7b", {"template": "mistral"}, "template", "chats in the 'zephyr' format"),
+    ("zephyr_7b", {"cutoff_len": 40960, "rope_scaling": "yarn"}, "rope_scaling", "mistral ignores it"),
+    ("longalpaca_7b_32k", {"rope_scaling": "linear"}, "rope_scaling", "already scales RoPE (linear to 32768"),
+    ("longalpaca_7b_32k", {"cutoff_len": 40960}, "cutoff_len", "exceeds Yukang/LongAlpaca-7B's context of 32768"),
+    ("rwkv_raven_7b", {"lora_target": "all"}, "lora_target", "'all' adapts RWKV's `head`"),
+    ("rwkv_raven_7b", {"lora_target": "key,value"}, "lora_target", "'value' adapts `feed_forward.value`, rescaled"),
+    ("rwkv_raven_7b", {"lora_target": "attention.key,output"}, "lora_target", "adapts `attention.output`"),
+    ("rwkv_raven_7b", {"lora_target": "attention.key,head"}, "lora_target", "the output head"),
+    ("rwkv_raven_7b", {"cutoff_len": 4096}, "cutoff_len", "cannot scale RoPE for rwkv"),
+    ("rwkv_raven_7b", {"bf16": None, "fp16": True}, "fp16", "RWKV-4 overflows in fp16"),
+    ("rwkv_raven_7b", {"neat_packing": True, "packing": True}, "neat_packing", "share one recurrent state"),
+    ("rwkv_raven_7b", {"per_device_eval_batch_size": 4}, "per_device_eval_batch_size", "left padding"),
     # LLaMA-Factory's own parser, run on the recipe:
     ("tiny", {"finetuning_type": "full", "quantization_bit": 4}, "LLaMA-Factory parser",
      "Quantization is only compatible with the LoRA or OFT method"),
@@ -141,6 +153,33 @@ def test_rope_scaling_past_the_context_is_a_note_with_the_factor(check, types_, 
     notes = [f.message for f in findings if f.key == "rope_scaling" and f.level == "note"]
     assert notes and notes[0].startswith("dynamic x3: 1024 -> 3072")
     assert not [f for f in findings if f.level == "error" and f.key != "dataset"], findings
+
+
+def test_yarn_as_an_override_on_a_llama_recipe_is_a_note_with_its_factor_and_temperature(check, types_, tmp_path):
+    path = variant(tmp_path, "llama2_7b_16k", "yarn", {"rope_scaling": "yarn"})
+    findings = check.check_recipe(path, root=REPO, types_=types_)
+    notes = [f.message for f in findings if f.key == "rope_scaling" and f.level == "note"]
+    assert notes == ["yarn x4: 4096 -> 16384 positions; YaRN also scales attention logits by 1.139 (0.1 ln 4 + 1)"]
+    assert not [f for f in findings if f.level == "error" and f.key != "dataset"], findings
+
+
+def test_yarn_factor_and_temperature_are_what_llamafactory_and_transformers_apply():
+    """LLaMA-Factory's configure_rope on a Llama-2 config at 16,384 tokens, then transformers' YaRN init."""
+    from llamafactory.hparams import ModelArguments
+    from llamafactory.model.model_utils.rope import configure_rope
+    from transformers import LlamaConfig
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    from lifecycle.models import yarn_attention
+
+    config = LlamaConfig(**json.loads((REPO / "lifecycle" / "estimate" / "configs" /
+                                       "meta-llama__Llama-2-7b-chat-hf.json").read_text()))
+    args = ModelArguments(model_name_or_path="x", rope_scaling="yarn")
+    args.model_max_length = 16384
+    configure_rope(config, args)
+    assert config.rope_scaling == {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 4096}
+    _, attention_factor = ROPE_INIT_FUNCTIONS["yarn"](config, "cpu")
+    assert attention_factor == pytest.approx(yarn_attention(4.0)) and round(attention_factor, 3) == 1.139
 
 
 @pytest.mark.slow

@@ -19,7 +19,13 @@ PUBLISHED = {
     "mistralai/Mistral-7B-Instruct-v0.2": 7_241_732_096, "mistralai/Mixtral-8x7B-Instruct-v0.1": 46_702_792_704,
     "google/gemma-7b-it": 8_537_680_896, "meta-llama/Llama-2-7b-chat-hf": 6_738_415_616,
     "meta-llama/Llama-2-13b-chat-hf": 13_015_864_320, "meta-llama/Llama-3.1-8B-Instruct": 8_030_261_248,
-    "Qwen/Qwen2.5-7B-Instruct": 7_615_616_512}
+    "Qwen/Qwen2.5-7B-Instruct": 7_615_616_512,
+    "HuggingFaceH4/zephyr-7b-beta": 7_241_732_096,  # Mistral-7B-v0.1's
+    # Llama-2-7b's count plus one 4,096-wide row in the embedding and the head for the added pad token (32,001).
+    "Yukang/LongAlpaca-7B": 6_738_415_616 + 2 * 4096,
+    # No published count: RWKV-4 by hand, 32 x (5 D^2 + 2 D F + 11 D) + 2 V D + 4 D with D 4,096, F 16,384,
+    # V 50,277 (x 2 bytes = the 14.8 GB bf16 checkpoint).
+    "RWKV/rwkv-raven-7b": 32 * (5 * 4096**2 + 2 * 4096 * 16384 + 11 * 4096) + 2 * 50277 * 4096 + 4 * 4096}
 
 
 def catalogue() -> list[Path]:

@@ -1,6 +1,7 @@
 """Benchmark the PDF backends: pages/s on the real fixture PDFs, and parse quality beside it.
 
-    python bench/parse.py                                  # default and pypdf (pymupdf too if installed)
+    python bench/parse.py                                  # default and pypdf (pymupdf, grobid, nougat if present)
+    NOUGAT_MODEL=<folder or hub id> python bench/parse.py --backends nougat --nougat-min-pages 20
     python bench/parse.py --backends default --min-pages 400 --workers 2 --json /tmp/parse.json
     python bench/parse.py --backends default --min-pages 20 --long-lines 40000   # the long-reference-list case
 
@@ -10,7 +11,8 @@ parsed by `parse_batch` (worker processes, as `make` runs it) with --workers and
 Quality, per PDF: title and abstract found, body sections, leftover margin line numbers, and for
 PDFs with a GROBID TEI the recall of GROBID's section headings. Rendered sample PDFs under
 data/sample/ (some with ICLR margin numbers) join the quality table when present. The grobid
-backend is timed only when $GROBID_URL answers.
+backend is timed only when $GROBID_URL answers, the nougat backend only when its weights are present
+($NOUGAT_MODEL, or facebook/nougat-base in the Hugging Face cache), on fewer pages (--nougat-min-pages).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from preprocess.pdf.backends import backend_problem, parse_pdf  # noqa: E402
+from preprocess.pdf.backends import BACKENDS, backend_problem, parse_pdf  # noqa: E402
 from preprocess.pdf.batch import parse_batch  # noqa: E402
 from preprocess.pdf.grobid import tei_to_record  # noqa: E402
 from preprocess.pdf.quality import body_headings, heading_recall, margin_number_runs, record_text  # noqa: E402
@@ -90,7 +92,8 @@ def speed(pdfs: list[Path], backend: str, min_pages: int, workers: int) -> dict:
         result = {"pages": total, "pages_per_cpu_s": cpu_rate(sorted(src.iterdir()), backend)}
         for n in sorted({workers, 1}, reverse=True):
             start = time.perf_counter()
-            summary = parse_batch(src, Path(tmp) / f"out{n}", backend, n, 600, show_progress=False)
+            timeout = max(600.0, BACKENDS[backend].timeout_s)
+            summary = parse_batch(src, Path(tmp) / f"out{n}", backend, n, timeout, show_progress=False)
             seconds = time.perf_counter() - start
             result[f"pages_per_s_{n}w"] = round(summary["pages"] / seconds, 1)
             result[f"errors_{n}w"] = summary["errors"]
@@ -142,8 +145,10 @@ def long_case(lines: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backends", default="default,pypdf,pymupdf,grobid")
+    parser.add_argument("--backends", default="default,pypdf,pymupdf,grobid,nougat")
     parser.add_argument("--min-pages", type=int, default=200)
+    parser.add_argument("--nougat-min-pages", type=int, default=20,
+                        help="pages timed for nougat (a GPU reads ~1.5 s a page, a CPU takes minutes)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--long-lines", type=int, default=40000,
@@ -160,7 +165,7 @@ def main() -> None:
             results["backends"][backend] = {"skipped": problem}
             continue
         rows = [quality(pdf, backend) for pdf in pdfs + samples]
-        timing = speed(pdfs, backend, args.min_pages, args.workers)
+        timing = speed(pdfs, backend, args.nougat_min_pages if backend == "nougat" else args.min_pages, args.workers)
         results["backends"][backend] = {"speed": timing, "quality": rows}
         print(f"\n## {backend}: {timing}")
         print("| file | pages | title | abstract words | body sections | refs | margin runs | recall |")

@@ -1,11 +1,12 @@
 """Parse paper PDFs into one JSON record each, in worker processes with a timeout, crash-proof.
 
     python -m preprocess.pdf --in data/crawl --out data/parsed [--backend default] [--workers 2] [--timeout S]
-        [--max-memory-mb MB]
+        [--max-memory-mb MB] [--nougat-model PATH_OR_HUB_ID]
 
 writes `<out>/<stem>.json` (title, abstract, kind-tagged sections, references, pages, backend, warnings) and
 `<out>/errors.jsonl`. Backends: `default` (pypdfium2, pypdf as fallback; offline, permissive licences),
-`pypdf`, `pymupdf` (PyMuPDF layout mode, optional AGPL extra) and `grobid` (a GROBID server at $GROBID_URL).
+`pypdf`, `pymupdf` (PyMuPDF layout mode, optional AGPL extra), `grobid` (a GROBID server at $GROBID_URL) and
+`nougat` (Meta's Nougat OCR model; weights from --nougat-model or $NOUGAT_MODEL, default facebook/nougat-base).
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument(
         "--max-memory-mb", type=int, help="address space per worker in MB, 0 for none (default by backend)"
     )
+    parser.add_argument("--nougat-model", help="nougat backend weights: a local folder or a hub id "
+                        "(default $NOUGAT_MODEL, else facebook/nougat-base)")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    if args.nougat_model:
+        os.environ["NOUGAT_MODEL"] = args.nougat_model  # read by the backend, handed to each worker (`child`)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         summary = parse_batch(

@@ -4,6 +4,7 @@
     pypdf    the same steps on pypdf's layout-free text
     pymupdf  PyMuPDF layout mode, an optional AGPL extra (see `pymupdf`)
     grobid   a GROBID server at $GROBID_URL (see `grobid`)
+    nougat   Meta's Nougat OCR model through transformers, weights from $NOUGAT_MODEL (see `nougat`)
 
 `parse_pdf` is the one entry point: it sniffs the file (`sniff`), then runs the backend.
 """
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from preprocess.pdf import default, grobid, pymupdf
+from preprocess.pdf import default, grobid, nougat, pymupdf
 from preprocess.pdf.errors import PdfError
 from preprocess.pdf.record import ParsedPaper
 from preprocess.pdf.sniff import file_problem
@@ -46,6 +47,7 @@ BACKENDS: dict[str, Backend] = {
     "pypdf": Backend(default.parse_pypdf, _always, 120.0),
     "pymupdf": Backend(pymupdf.parse_pymupdf, pymupdf.available, 600.0, 3072),  # layout mode: not measured here
     "grobid": Backend(grobid.parse_grobid, grobid.server_problem, 600.0),
+    "nougat": Backend(nougat.parse_nougat, nougat.problem, nougat.TIMEOUT_S, nougat.MEMORY_MB),
 }
 
 

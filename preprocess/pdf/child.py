@@ -25,7 +25,7 @@ from preprocess.pdf.backends import backend as backend_named
 from preprocess.pdf.errors import PdfError
 from preprocess.pdf.record import ParsedPaper
 
-PASSED_ENV = ("GROBID_URL",)
+PASSED_ENV = ("GROBID_URL", "NOUGAT_MODEL", "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE")
 # How a native library dies when an allocation fails under RLIMIT_AS (pdfium aborts; the kernel may kill).
 _OUT_OF_MEMORY_SIGNALS = {signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS}
 
@@ -85,6 +85,8 @@ def failure_reason(exc: BaseException, memory_mb: int | None) -> str:
     """What to report for a parse that raised `exc` in a child."""
     if isinstance(exc, MemoryError):
         return memory_reason(memory_mb, "MemoryError")
+    if memory_mb and "failed to map segment" in str(exc):  # a native library (torch) that cannot be loaded
+        return memory_reason(memory_mb, f"{type(exc).__name__}: {exc}")
     return getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
 
 

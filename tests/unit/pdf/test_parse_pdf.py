@@ -411,7 +411,7 @@ def test_pdfium_failure_falls_back_to_pypdf_with_a_warning(papers, monkeypatch):
 
 def test_unknown_backend_is_refused(papers):
     with pytest.raises(ValueError, match="unknown backend"):
-        parse_pdf(papers["iclr"], "nougat")
+        parse_pdf(papers["iclr"], "marker")
 
 
 # ---------------------------------------------------------------- batch: workers, timeouts, crashes, reruns
@@ -470,7 +470,7 @@ def test_cli_parses_one_file_and_a_folder(tmp_path, papers, capsys):
     assert main(["--in", str(folder), "--out", str(tmp_path / "all"), "--backend", "pypdf"]) == 0
     assert "'parsed': 2" in capsys.readouterr().out
     with pytest.raises(SystemExit):
-        main(["--in", str(folder), "--out", str(tmp_path), "--backend", "nougat"])
+        main(["--in", str(folder), "--out", str(tmp_path), "--backend", "marker"])
 
 
 # ---------------------------------------------------------------- optional pymupdf backend (AGPL extra)

@@ -6,7 +6,9 @@
 The paper takes the path training data takes (`paper`: parsed, cleaned, typed title/abstract winning,
 fitted with the same layout, budget and fixed review reserve), in the turns of the recipe's dataset format
 (`preprocess/dataset/formats.py`), then LLaMA-Factory's ChatModel with the recipe's template: the prompt a
-training row of the same paper gets. Greedy unless --temperature is given. The page (`page`) reuses this.
+training row of the same paper gets. Greedy unless --temperature is given. `--n 3` (make: N=3) asks a committee:
+three sampled reviews, a meta-review and a decision with its probability (`committee`). The page (`page`)
+reuses this.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import contextlib
 import sys
 from pathlib import Path
 
+from lifecycle.committee.panel import committee_markdown
 from lifecycle.recipe import RecipeError, parse_overrides
+from lifecycle.review.committee import DEFAULT_SEED, convene_for
 from lifecycle.review.paper import build_paper, fit_for_review
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
@@ -39,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--parse-timeout", type=float, default=None, help="seconds for the PDF (default by backend)")
     parser.add_argument("--max-memory-mb", type=int, default=None,
                         help="address space of the parse child in MB, 0 for none (default by backend)")
-    parser.add_argument("--temperature", type=float, default=None, help="sample at this temperature (default greedy)")
+    parser.add_argument("--temperature", type=float, default=None,
+                        help="sample at this temperature (default greedy; a committee samples at 0.4)")
+    parser.add_argument("--n", type=int, default=1,
+                        help="reviewers: N > 1 samples N reviews (seeds 42, 43, ...) and adds a meta-review and a "
+                             "decision with its probability (N=3 with make)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="first reviewer's seed (committee)")
     parser.add_argument("--max-new-tokens", type=int, default=None,
                         help="review length cap (default: the recipe's max_new_tokens, else the review reserve)")
     parser.add_argument("--out", type=Path, default=None, help="also write the review (markdown) here")
@@ -87,6 +96,12 @@ def run_cli(args: argparse.Namespace) -> str:
     conv = FORMATS[setup.format].conversation(fitted.text)
     if args.print_prompt:
         return reviewer.prompt_text(conv)
+    if args.n > 1:
+        run = convene_for(reviewer, conv, args.n, args.temperature, args.max_new_tokens, args.seed,
+                          progress=lambda k, n: print(f"reviewer {k + 1} of {n} ...", file=sys.stderr, flush=True))
+        for note in run.notes:
+            print(note, file=sys.stderr)
+        return committee_markdown(run.committee)
     response = reviewer.generate(conv, args.temperature, args.max_new_tokens)
     end = "ended" if response.finish_reason == "stop" else "hit the length cap"
     print(f"prompt {response.prompt_length} tokens; review {response.response_length} tokens ({end})",

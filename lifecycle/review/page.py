@@ -3,7 +3,9 @@
     python -m lifecycle.review.page --recipe tiny [--port 7860] [--max-upload-mb 25] [--parse-timeout 30]
         [--parse-workers 4] [--max-memory-mb 1024] [--max-queue 32] [key=value ...]
 
-The page runs the review CLI's functions: the PDF is parsed in a child process under a time and a memory
+With "Reviewers" above 1 the page asks a committee (`lifecycle/review/committee.py`): the reviews side by side,
+the meta-review, the ratings as a small plot and the decision with its probability. The page runs the review
+CLI's functions: the PDF is parsed in a child process under a time and a memory
 limit (a bad or hostile file costs an error on the page, never the server), typed title and abstract win
 over the parsed ones, and the note under the review says how much of the paper fitted the token budget.
 
@@ -26,6 +28,8 @@ from typing import Any
 
 from lifecycle.launch import exposure_warning
 from lifecycle.recipe import RecipeError, parse_overrides
+from lifecycle.review.committee import convene_for
+from lifecycle.review.page_result import EMPTY, PAGE_MAX_N, PageResult, committee_result, rating_figure
 from lifecycle.review.paper import build_paper, fit_for_review
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import ReviewSetup, review_setup
@@ -81,24 +85,30 @@ class ReviewPage:
         return build_paper(parsed, title, abstract, keywords)
 
     def review(self, pdf: str | None, title: str, abstract: str, keywords: str, main_text: str,
-               temperature: float, max_new_tokens: float) -> tuple[str, str]:
-        """(review markdown, note). Problems with the input come back as the note."""
+               temperature: float, max_new_tokens: float, reviewers: float = 1) -> PageResult:
+        """The reviews, and with more than one reviewer the meta-review and verdict. Problems with the input come
+        back as the note."""
         reviewer = self.reviewer
         try:
             paper = self.paper(pdf, title, abstract, keywords, main_text)
             fitted = fit_for_review(paper, reviewer.fit_tok, reviewer.setup)
             conv = FORMATS[reviewer.setup.format].conversation(fitted.text)
             with self.generating:
-                response = reviewer.generate(conv, temperature, int(max_new_tokens))
+                if int(reviewers) > 1:
+                    run = convene_for(reviewer, conv, int(reviewers), temperature, int(max_new_tokens))
+                else:
+                    response = reviewer.generate(conv, temperature, int(max_new_tokens))
         except PdfError as exc:
-            return "", f"**Error:** `{Path(exc.path).name}` could not be read: {html.escape(exc.reason)}"
+            return PageResult((), f"**Error:** `{Path(exc.path).name}` could not be read: {html.escape(exc.reason)}")
         except ValueError as exc:
-            return "", f"**Error:** {html.escape(str(exc))}"
+            return PageResult((), f"**Error:** {html.escape(str(exc))}")
+        if int(reviewers) > 1:
+            return committee_result(run, fitted.note(reviewer.setup))
         end = "ended" if response.finish_reason == "stop" else "stopped at the length cap"
         note = (f"{fitted.note(reviewer.setup)} Prompt {response.prompt_length:,} tokens; review "
                 f"{response.response_length:,} tokens ({end}).")
         review = review_markdown(response.response_text).strip()
-        return review or "*(the model returned an empty review)*", note
+        return PageResult((review or EMPTY,), note)
 
 
 def build_app(page: ReviewPage) -> Any:
@@ -123,17 +133,27 @@ def build_app(page: ReviewPage) -> Any:
                     temperature = gr.Slider(0.0, 1.5, value=0.0, step=0.05, label="Temperature (0 = greedy)")
                     max_new = gr.Slider(16, max(setup.max_new_tokens, setup.review_tokens), step=1,
                                         value=setup.max_new_tokens, label="Max new tokens")
+                reviewers = gr.Slider(1, PAGE_MAX_N, value=1, step=1, elem_id="reviewers",
+                                      label="Reviewers (more than 1: a committee, sampled at 0.4 when greedy)")
                 button = gr.Button("Review", variant="primary", elem_id="review-button")
             with gr.Column():
                 note = gr.Markdown(elem_id="note")
-                review = gr.Markdown(elem_id="review", label="Review")
+                decision = gr.Markdown(elem_id="decision")
+                plot = gr.Plot(label="Ratings of the committee", elem_id="ratings-plot")
+        with gr.Row():
+            reviews = [gr.Markdown(elem_id="review" if k == 0 else f"review-{k + 1}") for k in range(PAGE_MAX_N)]
+        meta = gr.Markdown(elem_id="meta-review")
 
         def on_click(*inputs):
-            return (*page.review(*inputs), None)  # the box is emptied: the upload is gone once parsed
+            result = page.review(*inputs)  # the box is emptied below: the upload is gone once parsed
+            texts = [*result.reviews, *[""] * (PAGE_MAX_N - len(result.reviews))]
+            return (texts[0], result.note, None, *texts[1:], result.meta_review, result.decision,
+                    rating_figure(result.ratings, result.scale) if result.ratings else None)
 
         # Waiting for the model costs no CPU, so twice the parse slots may be in flight.
-        button.click(on_click, [pdf, title, abstract, keywords, main_text, temperature, max_new],
-                     [review, note, pdf], api_name="review", concurrency_limit=2 * page.limits.parse_workers)
+        button.click(on_click, [pdf, title, abstract, keywords, main_text, temperature, max_new, reviewers],
+                     [reviews[0], note, pdf, *reviews[1:], meta, decision, plot], api_name="review",
+                     concurrency_limit=2 * page.limits.parse_workers)
     return app
 
 

@@ -29,6 +29,8 @@ class ReviewSetup:
     review_tokens: int  # the fixed review reserve the training data was fitted with
     max_new_tokens: int
     format: str = "alpaca"  # how the recipe's training rows were laid out (`make data --format`)
+    dataset_dir: str = "data"  # where the training dataset and its `_train.ratings.jsonl` are
+    train_dataset: str = ""  # the recipe's first training dataset (the committee's decision rule is fitted on it)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -73,4 +75,6 @@ def review_setup(name: str, overrides: dict[str, Any] | None = None) -> ReviewSe
                         "(set ARGS=\"cutoff_len=... review_tokens=...\")")
     model = check_servable(name, {**model_config(name, recipe), "infer_backend": "huggingface"})
     max_new = int(recipe.get("max_new_tokens") or review_tokens)  # predict's length, else the reserve
-    return ReviewSetup(name, model, cutoff, review_tokens, max_new, fmt, warnings)
+    train = next(iter(dataset_list(recipe.get("dataset"))), "")
+    return ReviewSetup(name, model, cutoff, review_tokens, max_new, fmt, warnings=warnings,
+                       dataset_dir=str(recipe.get("dataset_dir", "data")), train_dataset=train)

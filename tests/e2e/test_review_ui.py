@@ -102,6 +102,21 @@ def test_upload_a_pdf_get_a_review_and_bad_files_show_errors(page_url: str, tmp_
             expect(note).to_contain_text("Prompt")
             assert review.inner_text().strip(), "no review on the page"
             page.screenshot(path=tmp_path / "review.png", full_page=True)
+            expect(page.locator("#review-2")).to_have_text("")  # one reviewer: no committee
+
+            # Three reviewers: three reviews side by side, the meta-review and the decision line.
+            page.locator("#reviewers input[type=number]").fill("3")
+            page.locator("#reviewers input[type=number]").press("Enter")
+            choose(page, paper)
+            page.click("#review-button")
+            expect(page.locator("#review-3")).to_contain_text("Review 3 (seed 44", timeout=180_000)
+            expect(page.locator("#review")).to_contain_text("Review 1 (seed 42")
+            expect(page.locator("#meta-review")).to_contain_text("Consensus strengths")
+            expect(page.locator("#decision")).to_contain_text("Decision")
+            expect(note).to_contain_text("3 reviewers at temperature 0.4")
+            page.screenshot(path=tmp_path / "committee.png", full_page=True)
+            page.locator("#reviewers input[type=number]").fill("1")
+            page.locator("#reviewers input[type=number]").press("Enter")
 
             # A file named .pdf that is HTML: our parser's error, naming the file; the old review goes.
             choose(page, fake)
@@ -120,7 +135,8 @@ def test_upload_a_pdf_get_a_review_and_bad_files_show_errors(page_url: str, tmp_
         finally:
             browser.close()
     assert requests.get(page_url, timeout=5).status_code == 200, "the server stopped answering"
-    assert all((tmp_path / name).stat().st_size > 0 for name in ("review.png", "error.png", "refused.png"))
+    assert all((tmp_path / name).stat().st_size > 0
+               for name in ("review.png", "committee.png", "error.png", "refused.png"))
 
 
 def test_a_slow_pdf_does_not_hold_up_the_requests_behind_it(page_url: str, work: Path, tmp_path: Path):
@@ -134,7 +150,8 @@ def test_a_slow_pdf_does_not_hold_up_the_requests_behind_it(page_url: str, work:
     start = time.monotonic()
 
     def ask(pdf: Path) -> tuple[float, str, str]:
-        review, note, box = client.predict(handle_file(str(pdf)), "", "", "", "", 0.0, 16, api_name="/review")
+        review, note, box, *_ = client.predict(handle_file(str(pdf)), "", "", "", "", 0.0, 16, 1,
+                                               api_name="/review")
         assert box is None, "the upload box is emptied"
         return time.monotonic() - start, review, note
 

@@ -1,5 +1,5 @@
 """`make estimate` on CPU: the tiny recipe end to end through make (its built data's lengths and row count), a
-TINY=1 run of every catalogue recipe (the same architecture shrunken: quantization, RoPE scaling, packing,
+TINY=1 run of every catalogue recipe's code path (the same architecture shrunken: quantization, RoPE scaling, packing,
 MoE, sliding windows, each recipe's template), and the GPU machine's phase script on its CPU rehearsal path."""
 
 from __future__ import annotations
@@ -11,10 +11,41 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import REPO, sample_workspace
 
 pytestmark = pytest.mark.slow
 CATALOGUE = sorted(p.stem for p in (REPO / "recipes").glob("*.yaml") if p.stem != "tiny")
+# Recipe keys that choose a different code path in a TINY=1 run; the rest (cutoff, data, sizes, rates) only scale it.
+PATH_KEYS = ("stage", "finetuning_type", "quantization_bit", "quantization_method", "double_quantization",
+             "rope_scaling", "s2_attn", "template", "packing", "neat_packing", "flash_attn", "enable_liger_kernel",
+             "lora_target", "additional_target", "pref_loss", "use_dora", "deepspeed")
+
+
+def code_path(recipe: str) -> tuple:
+    """What a TINY=1 run of the recipe exercises: its architecture (model type, RoPE in the config, sliding
+    window, experts) and its code-path keys."""
+    from lifecycle.estimate.model import base_config
+
+    keys = yaml.safe_load((REPO / "recipes" / f"{recipe}.yaml").read_text(encoding="utf-8"))
+    config = base_config(keys["model_name_or_path"])
+    arch = (config.get("model_type"), json.dumps(config.get("rope_scaling"), sort_keys=True),
+            config.get("sliding_window") is not None, config.get("num_local_experts"))
+    return arch + tuple(str(keys.get(k)) for k in PATH_KEYS)
+
+
+def representatives() -> list[str]:
+    """One recipe per code path (the shortest context), or all with ALL_RECIPES=1: recipes that differ only in
+    size, context or data run the same tiny model and would repeat each other's 15-50 s."""
+    if os.environ.get("ALL_RECIPES") == "1":
+        return CATALOGUE
+    def cutoff(recipe: str) -> int:
+        return int(yaml.safe_load((REPO / "recipes" / f"{recipe}.yaml").read_text())["cutoff_len"])
+
+    seen: dict[tuple, str] = {}
+    for recipe in sorted(CATALOGUE, key=lambda r: (cutoff(r), r)):
+        seen.setdefault(code_path(recipe), recipe)
+    return sorted(seen.values())
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +72,14 @@ def test_make_estimate_on_the_tiny_recipe(ws: Path, tmp_path: Path):
     assert not list((saves / "tiny").glob("estimate-*")), "the work folder was left behind"
 
 
-@pytest.mark.parametrize("recipe", CATALOGUE)
+def test_every_recipe_has_a_representative_and_twins_share_one():
+    chosen = set(representatives())
+    assert {code_path(r) for r in CATALOGUE} == {code_path(r) for r in chosen}
+    if os.environ.get("ALL_RECIPES") != "1":
+        assert len(chosen & {"mistral_5k", "mistral_15k"}) == 1  # same code path: they differ in data size only
+
+
+@pytest.mark.parametrize("recipe", representatives())
 def test_tiny_estimate_of_every_catalogue_recipe(recipe: str, tmp_path: Path):
     env = {**os.environ, "SAVES_DIR": str(tmp_path / "saves"), "TINY": "1"}
     proc = subprocess.run([sys.executable, "-m", "lifecycle.estimate", recipe, "--steps", "3"], cwd=REPO, env=env,

@@ -130,7 +130,7 @@ def committee_metrics(inputs: EvalInputs, path: Path) -> dict[str, Any]:
     n = len(seeds)
     sizes = sorted({s for s in SIZES if s <= n} | {n})
     per_seed = [score_panel(papers, [k], rule) for k in range(n)]
-    return {"file": str(path), "n": n, "seeds": seeds,
+    return {"file": str(path), "n": n, "seeds": seeds, "papers": [p.forum for p in papers],
             "decision_rule": "fitted" if rule else "midpoint (no fitted rule in committee.json)",
             "scaling": [score_panel(papers, list(range(size)), rule) for size in sizes],
             "seeds_spread": protocols.spread(per_seed), "human": human_baseline(papers, rule)}

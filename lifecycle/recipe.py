@@ -21,6 +21,7 @@ DEFAULT_SAVES = Path("saves")  # what recipes name as output_dir
 # Recipe keys that describe the model and its inputs, carried from training to export/predict/serve.
 MODEL_KEYS = ("model_name_or_path", "template", "trust_remote_code", "rope_scaling", "flash_attn",
               "cutoff_len", "dataset_dir", "enable_liger_kernel")
+ADAPTER_KEYS = ("adapter_name_or_path", "ref_model_adapters")  # LoRAs a run starts from, or its reference loads
 QUANT_KEYS = ("quantization_bit", "quantization_type", "double_quantization", "quantization_method")
 
 
@@ -74,6 +75,29 @@ def eval_datasets(recipe: dict[str, Any]) -> str:
     return ",".join(held_out_name(n) for n in names)
 
 
+def with_saves(recipe: dict[str, Any]) -> dict[str, Any]:
+    """A recipe whose `ADAPTER_KEYS` name runs under `saves/` (a preference run starting from an SFT run's LoRA),
+    with those paths under `$SAVES_DIR`, where `make train` put them."""
+    out = dict(recipe)
+    for key in ADAPTER_KEYS:
+        adapters = dataset_list(recipe.get(key))
+        if adapters and saves() != DEFAULT_SAVES:
+            out[key] = ",".join(str(saves() / Path(a).relative_to(DEFAULT_SAVES))
+                                if Path(a).is_relative_to(DEFAULT_SAVES) else a for a in adapters)
+    return out
+
+
+def adapter_chain(name: str, recipe: dict[str, Any]) -> str:
+    """The adapters inference loads for a run: its own LoRA, after those its training merged into the base first.
+
+    LLaMA-Factory trains on top of `adapter_name_or_path`: with `create_new_adapter` it merges them all and trains
+    a new LoRA (which then needs them merged below it); without, it merges all but the last and continues that one,
+    so the run's LoRA holds the last one's weights too."""
+    given = dataset_list(recipe.get("adapter_name_or_path"))
+    below = given if recipe.get("create_new_adapter") else given[:-1]
+    return ",".join([*below, str(saves() / name)])
+
+
 def model_config(name: str, recipe: dict[str, Any]) -> dict[str, Any]:
     """Model keys for inference: the merged model if exported, else base + adapter (+ its quantization)."""
     merged, adapter = saves() / name / "merged", saves() / name
@@ -82,7 +106,8 @@ def model_config(name: str, recipe: dict[str, Any]) -> dict[str, Any]:
         config["model_name_or_path"] = str(merged)
         config.pop("rope_scaling", None)  # the merged config.json carries the trained RoPE factor
     elif (adapter / "adapter_config.json").exists():
-        config.update(adapter_name_or_path=str(adapter), finetuning_type=recipe.get("finetuning_type", "lora"))
+        config.update(adapter_name_or_path=adapter_chain(name, recipe),
+                      finetuning_type=recipe.get("finetuning_type", "lora"))
         config.update({k: recipe[k] for k in QUANT_KEYS if k in recipe})
     else:
         raise RecipeError(f"no trained model for {name}: run `make train RECIPE={name}` first")

@@ -31,6 +31,7 @@ from lifecycle.launch import cli, exposure_warning, write_config
 from lifecycle.recipe import (
     MODEL_KEYS,
     RecipeError,
+    adapter_chain,
     check_servable,
     eval_datasets,
     load_recipe,
@@ -38,6 +39,7 @@ from lifecycle.recipe import (
     parse_overrides,
     saves,
     trained_recipe,
+    with_saves,
 )
 from lifecycle.train import train
 
@@ -55,7 +57,7 @@ def export(name: str, recipe: dict[str, Any], overrides: dict[str, Any]) -> int:
     if overrides.get("quantization_bit") is not None:  # (export_quantization_bit, GPTQ after the merge, is fine)
         raise RecipeError("export merges into the unquantized base: drop quantization_bit from ARGS")
     config = {k: recipe[k] for k in MODEL_KEYS if k in recipe}
-    config.update(adapter_name_or_path=str(adapter), finetuning_type="lora",
+    config.update(adapter_name_or_path=adapter_chain(name, recipe), finetuning_type="lora",
                   export_dir=str(adapter / "merged"), export_size=5, export_legacy_format=False)
     config.update(overrides)
     return cli("export", str(write_config(adapter / "export.yaml", config)))
@@ -168,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         overrides = parse_overrides(args.overrides)
         if args.verb == "train":
-            return train(args.recipe, load_recipe(args.recipe), overrides, args.nproc, args.resume, args.fresh)
+            recipe = with_saves(load_recipe(args.recipe))
+            return train(args.recipe, recipe, overrides, args.nproc, args.resume, args.fresh)
         recipe = trained_recipe(args.recipe)
         if args.verb == "export":
             return export(args.recipe, recipe, overrides)

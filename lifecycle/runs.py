@@ -67,23 +67,28 @@ def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+def _sha256(path: Path | None) -> str:
+    if path is None or not path.is_file():
+        return "not a local file"
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def data_fingerprint(config: dict[str, Any]) -> dict[str, str]:
-    """sha256 of each training dataset's file, as `dataset_info.json` under `dataset_dir` names it."""
+    """sha256 of each training dataset's file, as `dataset_info.json` under `dataset_dir` names it, and of each
+    LoRA the run starts from or its reference loads (a preference run on an SFT run), as `adapter <path>`."""
     root = Path(str(config.get("dataset_dir", "data")))
     info_path = root / "dataset_info.json"
     info = json.loads(info_path.read_text(encoding="utf-8")) if info_path.is_file() else {}
     out = {}
     for name in dataset_list(config.get("dataset")):
         file_name = (info.get(name) or {}).get("file_name")
-        path = root / file_name if file_name else None
-        if path is None or not path.is_file():
-            out[name] = "not a local file"
-            continue
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        out[name] = digest.hexdigest()
+        out[name] = _sha256(root / file_name if file_name else None)
+    for adapter in dataset_list(config.get("adapter_name_or_path")) + dataset_list(config.get("ref_model_adapters")):
+        out[f"adapter {adapter}"] = _sha256(Path(adapter) / "adapter_model.safetensors")
     return out
 
 

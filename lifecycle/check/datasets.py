@@ -10,7 +10,7 @@ from typing import Any
 from lifecycle.check.findings import Finding, note
 from lifecycle.check.header import declared_datasets
 from lifecycle.models import tokenizer_id
-from preprocess.core.names import build_name, dataset_list, held_out_name
+from preprocess.core.names import build_name, dataset_list, held_out_name, preference_source
 
 
 def _wanted(recipe: dict[str, Any]) -> tuple[list[tuple[str, str]], list[str]]:
@@ -31,6 +31,9 @@ def check_datasets(recipe: dict[str, Any], fields: dict[str, str], root: Path) -
     wanted, twins = _wanted(recipe)
     cutoff, model = recipe.get("cutoff_len", 2048), str(recipe.get("model_name_or_path"))
     for key, name in wanted:
+        if preference_source(name) and name not in registered:  # `make pairs` builds it from the train split
+            out.append(note(key, f"{name} is built by `make pairs` from {preference_source(name)}, checked instead"))
+            name = preference_source(name)
         role = "its `_test` twin (make predict reads it) " if name in twins else ""
         if name in registered:
             out += _registered(key, name, role, registered[name], root, dataset_dir, cutoff, model)

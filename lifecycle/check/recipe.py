@@ -14,6 +14,7 @@ from lifecycle.check.datasets import check_datasets
 from lifecycle.check.findings import Finding, note
 from lifecycle.check.header import check_header, read_header
 from lifecycle.check.model import check_misc, check_model, check_quantization, deepspeed_stage
+from lifecycle.check.preference import check_preference
 from lifecycle.check.s2attn import check_s2_attn, without_launcher_keys
 
 MODEL_TYPE_KEYS = ("model_name_or_path", "template", "cutoff_len", "rope_scaling")
@@ -35,7 +36,7 @@ def check_recipe(path: Path, root: Path = Path("."), types_: dict[str, Any] | No
     type_problems = check_types(recipe, types_ or argument_types())
     found += type_problems
     stage, ds_path, ds_problems = deepspeed_stage(recipe, root)
-    found += ds_problems + check_datasets(recipe, fields, root)
+    found += ds_problems + check_datasets(recipe, fields, root) + check_preference(recipe, root)
     if not any(f.key in MODEL_TYPE_KEYS for f in type_problems):
         found += check_model(recipe, root) + check_architecture(recipe, root)
     found += check_quantization(recipe, stage) + check_misc(recipe)

@@ -4,6 +4,7 @@ file and dataset names from here (the build, `make predict`'s test twin, the rec
 from __future__ import annotations
 
 SPLITS = ("train", "test")
+PREFERENCE = ("pairs", "kto")  # `make pairs` builds `<name>_pairs` (chosen/rejected) and `<name>_kto` from _train
 
 
 def split_name(name: str, split: str) -> str:
@@ -13,17 +14,32 @@ def split_name(name: str, split: str) -> str:
     return f"{name}_{split}"
 
 
+def preference_name(name: str, kind: str) -> str:
+    """`("sample", "pairs")` -> `sample_pairs`: a preference dataset as `make pairs` registers it."""
+    if kind not in PREFERENCE:
+        raise ValueError(f"preference kind {kind!r}: choose {' or '.join(PREFERENCE)}")
+    return f"{name}_{kind}"
+
+
+def preference_source(dataset: str) -> str | None:
+    """`sample_pairs` / `sample_kto` -> `sample_train`, the split `make pairs` built it from; None for others."""
+    return split_name(build_name(dataset), "train") if dataset.endswith(tuple(f"_{k}" for k in PREFERENCE)) else None
+
+
 def build_name(dataset: str) -> str:
-    """`sample_train` / `sample_test` -> `sample`, the build it came from (other names as they are)."""
-    for split in SPLITS:
+    """`sample_train` / `sample_test` / `sample_pairs` / `sample_kto` -> `sample`, the build it came from (other
+    names as they are)."""
+    for split in (*SPLITS, *PREFERENCE):
         if dataset.endswith(f"_{split}"):
             return dataset[: -len(split) - 1]
     return dataset
 
 
 def held_out_name(dataset: str) -> str:
-    """`sample_train` -> `sample_test` (what `make predict` reads); other names as they are."""
-    return split_name(build_name(dataset), "test") if dataset.endswith("_train") else dataset
+    """`sample_train` (or `sample_pairs`, `sample_kto`) -> `sample_test` (what `make predict` reads); other names
+    as they are."""
+    trained = dataset.endswith("_train") or preference_source(dataset) is not None
+    return split_name(build_name(dataset), "test") if trained else dataset
 
 
 def dataset_list(value: object) -> list[str]:

@@ -14,7 +14,8 @@ from conftest import REPO
 
 RECIPE_PATHS = sorted((REPO / "recipes").glob("*.yaml"))
 CATALOGUE = {"tiny", "mistral_5k", "mistral_15k", "gemma_5k", "gemma_15k", "llama2_7b_16k", "llama2_13b_16k",
-             "mixtral_8x7b", "llama31_8b_32k", "qwen25_7b_32k", "zephyr_7b", "longalpaca_7b_32k", "rwkv_raven_7b"}
+             "mixtral_8x7b", "llama31_8b_32k", "qwen25_7b_32k", "zephyr_7b", "longalpaca_7b_32k", "rwkv_raven_7b",
+             "tiny_dpo", "mistral_5k_dpo"}
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +53,8 @@ def test_every_dataset_is_registered_or_declared_by_a_make_data_line(check, type
     registered = json.loads((REPO / "data" / "dataset_info.json").read_text())
     recipe = yaml.safe_load(path.read_text())
     for name in recipe["dataset"].split(","):
-        assert name in registered or any(name in n and "NAME=" in n for n in notes), (name, notes)
+        declared = [n for n in notes if name in n and ("NAME=" in n or "built by `make pairs`" in n)]
+        assert name in registered or declared, (name, notes)
 
 
 def test_deepspeed_configs_are_json_with_the_stage_their_name_says():
@@ -117,7 +119,11 @@ CASES = [
     ("rwkv_raven_7b", {"bf16": None, "fp16": True}, "fp16", "RWKV-4 overflows in fp16"),
     ("rwkv_raven_7b", {"neat_packing": True, "packing": True}, "neat_packing", "share one recurrent state"),
     ("rwkv_raven_7b", {"per_device_eval_batch_size": 4}, "per_device_eval_batch_size", "left padding"),
+    ("tiny_dpo", {"adapter_name_or_path": None}, "adapter_name_or_path", "starts from an SFT run's LoRA"),
+    ("tiny_dpo", {"dataset": "sample_train"}, "dataset", "sample_train is not a preference dataset"),
+    ("tiny_dpo", {"stage": "kto"}, "dataset", "sample_pairs is not a KTO dataset"),
     # LLaMA-Factory's own parser, run on the recipe:
+    ("tiny_dpo", {"quantization_bit": 4}, "LLaMA-Factory parser", "Cannot create new adapter upon a quantized model"),
     ("tiny", {"finetuning_type": "full", "quantization_bit": 4}, "LLaMA-Factory parser",
      "Quantization is only compatible with the LoRA or OFT method"),
     # ... with the DeepSpeed JSON held, so its ZeRO-3 rules apply on this CPU machine too:

@@ -83,6 +83,9 @@ def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any], out: s
     backend = str(options.get("BACKEND") or "huggingface")
     if backend not in ("huggingface", "vllm"):
         raise RecipeError(f"BACKEND={backend}: choose huggingface or vllm")
+    if backend == "vllm" and "," in str(config.get("adapter_name_or_path", "")):
+        raise RecipeError(f"{name} loads a chain of LoRAs ({config['adapter_name_or_path']}), vLLM one: "
+                          f"`make export RECIPE={name}` first")
     if int(options.get("N") or 1) > 1:  # a committee: N sampled reviews per paper, a verdict, a meta-review
         try:
             return predict_committee(config, recipe, int(options["N"]), backend, cli, VLLM_SCRIPT)

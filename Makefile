@@ -11,9 +11,14 @@ NNODES ?= 1
 # Several nodes: also NODE_RANK, MASTER_ADDR (node 0) and MASTER_PORT on the command line (exported by make).
 DATA ?=
 TEMPERATURE ?=
+# N > 1: a committee of N sampled reviews per paper, a meta-review and a decision (predict, review).
+N ?=
+INJECTION ?=
 BACKEND ?=
 RAW ?= data/sample
 PARSED ?=
+# Public datasets to import, <format>:<path>[,<format>:<path>...] (formats: preprocess/sources/README.md).
+SOURCE ?=
 BUILD_ARGS ?=
 NAME ?= sample
 TOKENIZER ?= models/tiny
@@ -22,6 +27,8 @@ VENUE ?=
 PARSE_OUT ?= data/parsed
 PDF_BACKEND ?= default
 SAVES_DIR ?= saves
+# make compare: the runs to set side by side.
+RECIPES ?= tiny tiny_dpo
 PDF ?=
 TITLE ?=
 ABSTRACT ?=
@@ -30,9 +37,9 @@ export NPROC RESUME SAVES_DIR PDF TITLE ABSTRACT NNODES
 # Setup is redone only when requirements.txt changes: the stamp is named after its hash.
 STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
-PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND))
+PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND)) $(if $(N),N=$(N))
 
-.PHONY: help setup sample parse data tiny-model check-recipes train estimate export predict eval webui api review review-ui crawl test test-fast quality demo
+.PHONY: help setup sample parse data tiny-model check-recipes train estimate export predict eval pairs compare webui api review review-ui crawl test test-fast quality demo
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -51,7 +58,7 @@ $(STAMP):
 sample: setup ## re-render the bundled synthetic sample (data/sample/) from data/sample_source/
 	$(PY) -m preprocess.sample --source data/sample_source --out data/sample
 
-parse: setup ## parse the PDFs under RAW -> PARSE_OUT/<forum>.json + errors.jsonl [PDF_BACKEND=default|pypdf|pymupdf|grobid]
+parse: setup ## parse the PDFs under RAW -> PARSE_OUT/<forum>.json + errors.jsonl [PDF_BACKEND=default|pypdf|pymupdf|grobid|nougat]
 	$(PY) -m preprocess.pdf --in "$(RAW)" --out "$(PARSE_OUT)" --backend $(PDF_BACKEND) $(ARGS)
 
 tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + tokenizer under models/tiny/
@@ -59,8 +66,8 @@ tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + 
 models/tiny/config.json:
 	$(PY) -m lifecycle.tiny_model --sample data/sample --out models/tiny
 
-data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW [PARSED=dir] [BUILD_ARGS=...] -> data/NAME_{train,test}.jsonl, registered
-	$(PY) -m preprocess.dataset --raw "$(RAW)" $(if $(PARSED),--parsed "$(PARSED)") --name "$(NAME)" --tokenizer "$(TOKENIZER)" --cutoff $(CUTOFF) $(BUILD_ARGS)
+data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW and/or SOURCE=<format>:<path>[,...] [PARSED=dir] [BUILD_ARGS=...] -> data/NAME_{train,test}.jsonl, registered
+	$(PY) -m preprocess.dataset $(if $(SOURCE),$(if $(filter command line environment,$(origin RAW)),--raw "$(RAW)"),--raw "$(RAW)") $(if $(PARSED),--parsed "$(PARSED)")$(if $(SOURCE), --source "$(SOURCE)") --name "$(NAME)" --tokenizer "$(TOKENIZER)" --cutoff $(CUTOFF) $(BUILD_ARGS)
 
 check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks (no weights loaded)
 	$(PY) -m lifecycle.check
@@ -74,11 +81,17 @@ estimate: setup ## speed and memory of RECIPE on this machine before training [A
 export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
 	$(PY) -m lifecycle.run export $(RECIPE) $(ARGS)
 
-predict: setup ## batch predict the test split [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm] -> saves/RECIPE/predict/
+predict: setup ## batch predict the test split [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm] [N=5: a committee] -> saves/RECIPE/predict/
 	$(PY) -m lifecycle.run predict $(RECIPE) $(PREDICT_ARG) $(ARGS)
 
-eval: setup ## score predictions against the human reviews -> saves/RECIPE/eval/
-	$(PY) -m lifecycle.run eval $(RECIPE) $(DATA_ARG) $(ARGS)
+eval: setup ## score predictions against the human reviews [INJECTION=1: also a prompt-injected test split] -> saves/RECIPE/eval/
+	$(PY) -m lifecycle.run eval $(RECIPE) $(DATA_ARG) $(if $(filter 1,$(INJECTION)),INJECTION=1) $(ARGS)
+
+pairs: setup ## preference data from an SFT run: its reviews of its train split lose to the human ones [ARGS="--contrast"] -> data/<name>_{pairs,kto}.jsonl
+	$(PY) -m lifecycle.pairs $(RECIPE) $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND)) $(ARGS)
+
+compare: setup ## committee metrics of runs side by side: RECIPES="tiny tiny_dpo" (same papers, same seeds) -> SAVES_DIR/compare.md
+	$(PY) -m eval.compare $(foreach r,$(RECIPES),$(SAVES_DIR)/$(r)/eval) --out $(SAVES_DIR)/compare.md
 
 webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (GRADIO_SERVER_PORT), run in SAVES_DIR/webui/, datasets from data/
 	$(PY) -m lifecycle.run webui $(RECIPE)
@@ -86,8 +99,8 @@ webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (GRADIO_SERVER_PORT), run in S
 api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000) [API_KEY=secret: clients send it as a bearer token]
 	$(PY) -m lifecycle.run api $(RECIPE) $(ARGS)
 
-review: setup ## review one paper: RECIPE=<name> PDF=<file> [TITLE="..."] [ABSTRACT="..."] [ARGS="--out r.md"]
-	@$(PY) -m lifecycle.review --recipe $(RECIPE) --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(ARGS)
+review: setup ## review one paper: RECIPE=<name> PDF=<file> [TITLE="..."] [ABSTRACT="..."] [N=3: a committee] [ARGS="--out r.md"]
+	@$(PY) -m lifecycle.review --recipe $(RECIPE) --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(if $(N),--n $(N)) $(ARGS)
 
 review-ui: setup ## review page on 127.0.0.1 (GRADIO_SERVER_PORT, default 7860): upload a PDF, get a review
 	$(PY) -m lifecycle.review.page --recipe $(RECIPE) $(ARGS)

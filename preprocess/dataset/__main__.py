@@ -21,11 +21,21 @@ from preprocess.dataset.formats import FORMATS, FormatOptions
 from preprocess.dataset.funnel import Funnel
 from preprocess.dataset.parsing import ParseOptions
 from preprocess.pdf.backends import BACKENDS
+from preprocess.sources.registry import SOURCES
+
+
+def _input_args(p: argparse.ArgumentParser) -> None:
+    """What the build reads: a crawl folder and/or public datasets (`preprocess/sources/`)."""
+    p.add_argument("--raw", type=Path, default=None,
+                   help="crawl folder (<venue>/notes.jsonl + pdfs/); default data/sample unless --source is given")
+    p.add_argument("--source", action="append", default=[], metavar="FORMAT:PATH",
+                   help="a downloaded public dataset to import (repeat, or comma-separate), FORMAT one of: "
+                        + ", ".join(SOURCES))
 
 
 def parse_args(argv: list[str] | None = None) -> BuildConfig:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--raw", type=Path, default=Path("data/sample"), help="crawl folder (<venue>/notes.jsonl + pdfs/)")
+    _input_args(p)
     p.add_argument("--parsed", type=Path, default=None,
                    help="folder of <forum>.json from `make parse` (PDFs without one: parsed into <out>/cache/parsed)")
     p.add_argument("--out", type=Path, default=Path("data"), help="dataset dir (holds dataset_info.json)")
@@ -70,8 +80,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     a = p.parse_args(argv)
     openai_check.apply_model_option(a, p)  # --format openai: the model's tokenizer and limit
     return BuildConfig(
-        raw=a.raw, out=a.out, name=a.name, tokenizer=a.tokenizer, cutoff=a.cutoff, parsed=a.parsed,
-        review_tokens=a.review_tokens, seed=a.seed, test_size=a.test_size,
+        raw=a.raw, sources=tuple(a.source), out=a.out, name=a.name, tokenizer=a.tokenizer, cutoff=a.cutoff,
+        parsed=a.parsed, review_tokens=a.review_tokens, seed=a.seed, test_size=a.test_size,
         test_venues=tuple(a.test_venues),
         options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision),
         cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
@@ -100,8 +110,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{len(meta['warnings'])} warning(s) (scales, off-scale or missing ratings), listed in the meta")
     print(f"paper tokens before fit {meta['paper_tokens']['before_fit']}, after {meta['paper_tokens']['after_fit']}"
           f" (budget {meta['paper_tokens']['budget']}); skipped {len(meta['skipped'])} item(s), see the meta")
-    print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, {cfg.name}.meta.json, "
-          f"{cfg.name}.funnel.png; registered in {cfg.out}/dataset_info.json")
+    print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, "
+          f"{cfg.name}_train.ratings.jsonl, {cfg.name}.meta.json, {cfg.name}.funnel.png; "
+          f"registered in {cfg.out}/dataset_info.json")
     if cfg.options.format == "openai":
         openai_check.report_build(cfg.out, cfg.name, argv)
 

@@ -34,7 +34,10 @@ from preprocess.core.jsonl import write_json
 NEEDS_GPU = {"bf16": "bf16 training needs CUDA", "fp16": "fp16 training needs CUDA",
              "pure_bf16": "bf16 training needs CUDA", "tf32": "tf32 needs CUDA",
              "enable_liger_kernel": "liger-kernel's Triton kernels need a GPU (its import and patch are tested apart)",
-             "flash_attn": "the flash-attn package needs a GPU; the CPU run uses PyTorch's attention"}
+             "flash_attn": "the flash-attn package needs a GPU; the CPU run uses PyTorch's attention",
+             "ref_model_quantization_bit": "bitsandbytes runs a 4-bit model in inference on CPU (the DPO reference) "
+                                           "only with layer widths divisible by its block; the CPU run's reference "
+                                           "is unquantized"}
 DEEPSPEED_ON_CPU = ("DeepSpeed on a CPU takes over a minute to start; ZeRO-2 is run in tests/e2e/test_pipeline.py "
                     "(--keep-deepspeed keeps it)")
 
@@ -77,8 +80,12 @@ def make_plan(name: str, overrides: dict[str, Any], tiny: bool, keep_deepspeed: 
 
 def train_config(plan: Plan, model_dir: Path, rows_dir: Path, out_dir: Path, steps: int) -> dict[str, Any]:
     """The recipe's training keys on the built model and rows, one micro-batch a step, nothing saved."""
-    drop = {"eval_dataset", "val_size", "tokenized_path", "num_train_epochs", "save_total_limit", "max_samples"}
+    drop = {"eval_dataset", "val_size", "tokenized_path", "num_train_epochs", "save_total_limit", "max_samples",
+            # a preference run starts from the SFT LoRA; a fresh LoRA of the same shape costs the same
+            "adapter_name_or_path", "create_new_adapter", "ref_model_adapters"}
     config = {k: v for k, v in plan.recipe.items() if k not in drop}
+    if config.get("ref_model"):  # the reference: the same random-init model, at its own quantization
+        config["ref_model"] = str(model_dir)
     config.update(model_name_or_path=str(model_dir), dataset=rows.DATASET, dataset_dir=str(rows_dir),
                   output_dir=str(out_dir), overwrite_output_dir=True, max_steps=steps, save_strategy="no",
                   logging_steps=1, report_to="none", plot_loss=False, gradient_accumulation_steps=1,
@@ -112,7 +119,7 @@ def run(plan: Plan, steps: int, nproc: int, rows_override: int | None, export: b
     batch = int(plan.recipe.get("per_device_train_batch_size", 1))
     lengths, lengths_from = rows.row_lengths(batch * nproc * (steps + 1), int(plan.recipe["cutoff_len"]), meta)
     base = model.cached_model(work, plan.config, plan.recipe.get("template"), plan.dtype, plan.device)
-    rows.write_rows(work / "rows", lengths)
+    rows.write_rows(work / "rows", lengths, stage=str(plan.recipe.get("stage", "sft")))
     cfg = train_config(plan, base, work / "rows", work / "adapter", steps)
     cfg_path, measured_path = work / "train.yaml", work / "measured.json"
     import yaml

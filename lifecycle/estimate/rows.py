@@ -50,21 +50,38 @@ def row_lengths(n: int, cutoff: int, meta: dict[str, Any] | None, seed: int = 0)
                      f"{reserve}-token review reserve, capped at cutoff_len {cutoff}")
 
 
-def write_rows(folder: Path, lengths: list[int], seed: int = 0) -> Path:
-    """Alpaca rows of the given token lengths (a third review, the rest paper) in `folder`, registered."""
+PREFERENCE = ("dpo", "rm")  # stages that read chosen/rejected pairs (ORPO and SimPO are DPO's pref_loss)
+
+
+def write_rows(folder: Path, lengths: list[int], seed: int = 0, stage: str = "sft") -> Path:
+    """Alpaca rows of the given token lengths (a third review, the rest paper) in `folder`, registered: for a
+    preference stage each row is a pair (chosen and rejected both as long as the review: each pair is two
+    sequences of the row's length, as a real pair is), for KTO one answer with its desirable flag."""
     rng = random.Random(seed)
 
     def words(k: int) -> str:
         return " ".join(f"w{rng.randrange(2000)}" for _ in range(max(1, k)))
 
     rows = []
-    for length in lengths:
+    for k, length in enumerate(lengths):
         body = max(2, length - OVERHEAD)
         review = max(1, body // 3)
-        rows.append({"instruction": "w1 w2 w3 w4", "input": words(body - review), "output": words(review)})
+        row = {"instruction": "w1 w2 w3 w4", "input": words(body - review)}
+        if stage in PREFERENCE:
+            row.update(chosen=words(review), rejected=words(review))
+        else:
+            row["output"] = words(review)
+            if stage == "kto":
+                row["kto_tag"] = k % 2 == 0
+        rows.append(row)
+    columns = {"prompt": "instruction", "query": "input", "response": "output"}
+    entry: dict[str, Any] = {"file_name": f"{DATASET}.jsonl", "formatting": "alpaca"}
+    if stage in PREFERENCE:
+        entry.update(ranking=True, columns={"prompt": "instruction", "query": "input", "chosen": "chosen",
+                                            "rejected": "rejected"})
+    else:
+        entry["columns"] = {**columns, "kto_tag": "kto_tag"} if stage == "kto" else columns
     folder.mkdir(parents=True, exist_ok=True)
     write_jsonl(folder / f"{DATASET}.jsonl", rows)
-    write_json(folder / "dataset_info.json", {DATASET: {
-        "file_name": f"{DATASET}.jsonl", "formatting": "alpaca",
-        "columns": {"prompt": "instruction", "query": "input", "response": "output"}}})
+    write_json(folder / "dataset_info.json", {DATASET: entry})
     return folder

@@ -7,35 +7,22 @@ import json
 from pathlib import Path
 
 import pytest
+from committee_fixtures import ICLR, train_rule, write_split
 
 from eval.committee import committee_metrics
 from eval.compare import main
 from eval.inputs import load_inputs
 from lifecycle.committee.panel import convene
-from lifecycle.committee.rule import fit_rule
-from preprocess.core.refs import PaperRatings
 from preprocess.core.target import render_target
 
-ICLR = [1, 3, 5, 6, 8, 10]
 PAPERS = [("a", "accepted", [8, 8, 6]), ("b", "rejected", [3, 3, 5]), ("c", "accepted", [8, 6, 6])]
-
-
-def split(folder: Path, papers: list[tuple[str, str, list[int]]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    refs = [{"forum": f, "decision": d, "rating_scale": ICLR, "target_review_id": "r0",
-             "reviews": [{"id": f"r{k}", "rating": r, "text": f"Review {k} of {f}."} for k, r in enumerate(h)]}
-            for f, d, h in papers]
-    (folder / "t_test.refs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs))
-    (folder / "t_test.jsonl").write_text("".join(json.dumps({"input": "x"}) + "\n" for _ in papers))
-    return folder / "t_test.jsonl"
 
 
 def scored_run(root: Path, name: str, ratings: dict[str, list[int]], seeds: list[int], temperature: float = 0.4,
                papers: list = PAPERS) -> Path:
     """saves/<name>/predict/committee.jsonl (+ .json) and saves/<name>/eval/metrics.json as make eval writes it."""
-    rule = fit_rule([PaperRatings(f"t{i}", "v", "accepted" if i % 2 else "rejected", tuple(ICLR),
-                                  (8, 8) if i % 2 else (3, 3)) for i in range(10)], "train")
-    test, out = split(root / "data", papers), root / name / "predict"
+    rule = train_rule()
+    test, out = write_split(root / "data", papers), root / name / "predict"
     out.mkdir(parents=True)
     lines, preds = [], []
     for forum, _, _ in papers:

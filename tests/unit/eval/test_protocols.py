@@ -7,17 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from committee_fixtures import ICLR, train_rule, write_split
 
 from eval import protocols
 from eval.committee import committee_metrics, score_panel
 from eval.injection import INSTRUCTION, inject_row, injection_metrics, write_variant
 from eval.inputs import load_inputs
 from lifecycle.committee.panel import convene
-from lifecycle.committee.rule import fit_rule
-from preprocess.core.refs import PaperRatings
 from preprocess.core.target import render_target
-
-ICLR = [1, 3, 5, 6, 8, 10]
 
 
 def test_rating_metrics_by_hand():
@@ -49,28 +46,11 @@ def test_decision_metrics_and_auroc_by_hand():
     assert protocols.spread(runs) == {"mae": {"mean": 2.0, "sd": 1.0, "n": 3}, "f1": {"mean": 0.5, "sd": None, "n": 1}}
 
 
-def _rule():
-    rows = [PaperRatings(f"t{i}", "v", "accepted" if i % 2 else "rejected", tuple(ICLR),
-                        (8, 8) if i % 2 else (3, 3)) for i in range(10)]
-    return fit_rule(rows, "train")
-
-
-def _write_split(folder: Path, papers: list[tuple[str, str, list[int]]]) -> Path:
-    """A test split of one row per paper with its refs sidecar: (forum, decision, human ratings)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    refs = [{"forum": f, "decision": d, "rating_scale": ICLR, "target_review_id": "r0",
-             "reviews": [{"id": f"r{k}", "rating": r, "text": f"Review {k} of {f}."} for k, r in enumerate(h)]}
-            for f, d, h in papers]
-    (folder / "t_test.refs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs))
-    (folder / "t_test.jsonl").write_text("".join(json.dumps({"input": "x"}) + "\n" for _ in papers))
-    return folder / "t_test.jsonl"
-
-
 def test_committee_scaling_seeds_and_human_baseline(tmp_path: Path):
-    test = _write_split(tmp_path, [("a", "accepted", [8, 8, 6]), ("b", "rejected", [3, 3, 5]),
+    test = write_split(tmp_path, [("a", "accepted", [8, 8, 6]), ("b", "rejected", [3, 3, 5]),
                                    ("c", "accepted", [8, 6, 6])])
     committees = {"a": [8, 8, 10], "b": [None, 3, 8], "c": [3, 3, 8]}  # seed order 42, 43, 44
-    rule, out = _rule(), tmp_path / "predict"
+    rule, out = train_rule(), tmp_path / "predict"
     out.mkdir()
     lines, preds = [], []
     for forum, ratings in committees.items():
@@ -119,7 +99,7 @@ def test_injection_goes_after_the_abstract_in_every_row_shape(tmp_path: Path):
 
 
 def test_injection_metrics_by_hand(tmp_path: Path):
-    test = _write_split(tmp_path / "data", [("a", "accepted", [8]), ("b", "rejected", [3]), ("c", "accepted", [6])])
+    test = write_split(tmp_path / "data", [("a", "accepted", [8]), ("b", "rejected", [3]), ("c", "accepted", [6])])
     clean = [render_target("R.", 3, "rejected"), render_target("R.", 6, "accepted"), "none"]
     dirty = [render_target("R.", 10, "accepted"), render_target("R.", 6, "accepted"), render_target("R.", 8)]
     for name, texts in (("clean", clean), ("dirty", dirty)):

@@ -1,0 +1,28 @@
+"""Small committee inputs the eval tests share: a test split with its refs sidecar, and a fitted decision rule."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lifecycle.committee.rule import DecisionRule, fit_rule
+from preprocess.core.refs import PaperRatings
+
+ICLR = [1, 3, 5, 6, 8, 10]
+
+
+def write_split(folder: Path, papers: list[tuple[str, str, list[int]]]) -> Path:
+    """A test split of one row per paper with its refs sidecar: (forum, decision, human ratings)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    refs = [{"forum": f, "decision": d, "rating_scale": ICLR, "target_review_id": "r0",
+             "reviews": [{"id": f"r{k}", "rating": r, "text": f"Review {k} of {f}."} for k, r in enumerate(h)]}
+            for f, d, h in papers]
+    (folder / "t_test.refs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs))
+    (folder / "t_test.jsonl").write_text("".join(json.dumps({"input": "x"}) + "\n" for _ in papers))
+    return folder / "t_test.jsonl"
+
+
+def train_rule() -> DecisionRule:
+    """A rule fitted on ten training papers: accepted ones rated 8, 8 and rejected ones 3, 3."""
+    return fit_rule([PaperRatings(f"t{i}", "v", "accepted" if i % 2 else "rejected", tuple(ICLR),
+                                  (8, 8) if i % 2 else (3, 3)) for i in range(10)], "train")

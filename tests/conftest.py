@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -122,6 +123,20 @@ def sample_workspace(root: Path, tiny_model: Path) -> Path:
     subprocess.run([sys.executable, "-m", "preprocess.dataset", "--raw", "data/sample", "--out", str(root / "data"),
                     "--name", "sample", "--tokenizer", str(root / "tiny"), "--cutoff", "1024"],
                    cwd=REPO, check=True, capture_output=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def sample_built(tmp_path_factory, tiny_model: Path) -> Path:
+    """`sample_workspace` built once a session (the build takes ~15 s); modules take a copy with `copy_workspace`."""
+    return sample_workspace(tmp_path_factory.mktemp("sample_built"), tiny_model)
+
+
+def copy_workspace(built: Path, root: Path) -> Path:
+    """A module's own workspace from the session's build: the tiny model linked, the datasets copied (a module
+    may add datasets or register more without touching another's)."""
+    (root / "tiny").symlink_to((built / "tiny").resolve())
+    shutil.copytree(built / "data", root / "data", symlinks=True)
     return root
 
 

@@ -11,16 +11,16 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import run_cmd, sample_workspace, shared_fixture
+from conftest import copy_workspace, run_cmd, shared_fixture
 
 pytestmark = pytest.mark.slow
 FIXTURE_PDF = "pdf_only/futoma2017improved.pdf"  # a real paper (see ../shared/fixtures/README.md)
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory, tiny_model: Path) -> Path:
+def workspace(tmp_path_factory, sample_built: Path) -> Path:
     """The sample built with the tiny tokenizer, a three-row test split `mini_test`, and saves/tiny/merged."""
-    root = sample_workspace(tmp_path_factory.mktemp("committee"), tiny_model)
+    root = copy_workspace(sample_built, tmp_path_factory.mktemp("committee"))
     data = root / "data"
     for suffix in (".jsonl", ".refs.jsonl"):
         lines = (data / f"sample_test{suffix}").read_text(encoding="utf-8").splitlines()[:3]
@@ -29,7 +29,7 @@ def workspace(tmp_path_factory, tiny_model: Path) -> Path:
     info["mini_test"] = {**info["sample_test"], "file_name": "mini_test.jsonl"}
     (data / "dataset_info.json").write_text(json.dumps(info))
     (root / "saves" / "tiny").mkdir(parents=True)
-    (root / "saves" / "tiny" / "merged").symlink_to(tiny_model)
+    (root / "saves" / "tiny" / "merged").symlink_to((root / "tiny").resolve())
     return root
 
 

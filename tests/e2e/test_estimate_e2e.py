@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, sample_workspace
+from conftest import REPO, copy_workspace
 
 pytestmark = pytest.mark.slow
 # The GPU catalogue: every recipe but those on the local tiny model (tiny, tiny_dpo: their own tests run them).
@@ -51,9 +51,9 @@ def representatives() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory, tiny_model: Path) -> Path:
+def ws(tmp_path_factory, sample_built: Path) -> Path:
     """The tiny model and the sample's datasets built with its tokenizer, in a temp dir."""
-    return sample_workspace(tmp_path_factory.mktemp("estimate"), tiny_model)
+    return copy_workspace(sample_built, tmp_path_factory.mktemp("estimate"))
 
 
 def test_make_estimate_on_the_tiny_recipe(ws: Path, tmp_path: Path):

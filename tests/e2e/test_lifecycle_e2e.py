@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, sample_workspace
+from conftest import REPO, copy_workspace
 
 
 def read(path: Path) -> dict:
@@ -33,9 +33,9 @@ def make(target: str, saves: Path, args: str = "", **env: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory, tiny_model: Path) -> Path:
+def ws(tmp_path_factory, sample_built: Path) -> Path:
     """The tiny model and the sample's datasets built with its tokenizer, in a temp dir."""
-    return sample_workspace(tmp_path_factory.mktemp("lifecycle"), tiny_model)
+    return copy_workspace(sample_built, tmp_path_factory.mktemp("lifecycle"))
 
 
 def qlora_args(ws: Path, steps: int) -> str:

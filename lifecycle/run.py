@@ -19,11 +19,14 @@ NNODES, NODE_RANK, MASTER_ADDR and MASTER_PORT pass through to `llamafactory-cli
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from eval.injection import write_variant
 from lifecycle.committee.batch import predict_committee
@@ -99,19 +102,46 @@ def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any], out: s
     return subprocess.call(cmd)
 
 
+DECODING = ("do_sample", "temperature", "top_p", "top_k", "repetition_penalty", "seed", "max_new_tokens")
+
+
+def clean_decoding(name: str) -> dict[str, Any]:
+    """How the clean predictions were decoded: the newest of the plain run's predict.yaml and, after a committee,
+    its first seed's (greedy or sampled, the seed, the length), so the injected split is decoded alike."""
+    folder = saves() / name / "predict"
+    candidates = [saves() / name / "predict.yaml"]
+    summary = folder / "committee.json"
+    first = json.loads(summary.read_text(encoding="utf-8"))["seeds"][0] if summary.exists() else None
+    if first is not None:
+        candidates += [folder / "samples" / f"seed-{first}" / "predict.yaml", folder / "committee.predict.yaml"]
+    found = [p for p in candidates if p.exists()]
+    if not found:
+        return {}
+    newest = max(found, key=lambda p: p.stat().st_mtime)
+    config = yaml.safe_load(newest.read_text(encoding="utf-8")) or {}
+    decoding = {k: config[k] for k in DECODING if k in config}
+    if newest.name == "committee.predict.yaml":  # vLLM's committee config: its first seed is the clean file
+        decoding["seed"] = first
+    return decoding
+
+
 def injected_predictions(name: str, recipe: dict[str, Any], data_dir: Path, dataset: str) -> Path:
-    """INJECTION=1: the test split with an instruction in every paper, predicted as `make predict` does (reused
-    while newer than the clean predictions)."""
+    """INJECTION=1: the test split with an instruction in every paper, predicted with the clean predictions'
+    decoding (reused while newer than them and decoded alike)."""
     clean = saves() / name / "predict" / "generated_predictions.jsonl"
     path = saves() / name / "predict-injected" / "generated_predictions.jsonl"
-    if path.exists() and clean.exists() and path.stat().st_mtime >= clean.stat().st_mtime:
-        print(f"injection: reusing {path}", flush=True)
-        return path
+    wanted = {**clean_decoding(name), "dataset_dir": str(data_dir)}
+    used = saves() / name / "predict-injected.yaml"
+    if path.exists() and clean.exists() and path.stat().st_mtime >= clean.stat().st_mtime and used.exists():
+        config = yaml.safe_load(used.read_text(encoding="utf-8")) or {}
+        if all(config.get(k) == v for k, v in wanted.items()):
+            print(f"injection: reusing {path}", flush=True)
+            return path
     try:
         variant = write_variant(data_dir, dataset)
     except (ValueError, OSError) as exc:
         raise RecipeError(f"injection: {exc}") from exc
-    if predict(name, recipe, {"DATA": variant}, out="predict-injected") != 0:
+    if predict(name, recipe, {"DATA": variant, **wanted}, out="predict-injected") != 0:
         raise RecipeError(f"injection: predicting {variant} failed")
     return path
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -118,8 +119,11 @@ def generate(ids: list[list[int]], engine: dict[str, Any], sampling: dict[str, A
 
 
 def write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Written beside, then renamed into place: a killed run never leaves a file that looks whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    os.replace(partial, path)
 
 
 def main(argv: list[str] | None = None) -> int:

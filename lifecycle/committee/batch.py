@@ -6,12 +6,15 @@ then a committee per row (its N reviews, verdict and meta-review).
     saves/<recipe>/predict/committee.jsonl                                one committee per test row
     saves/<recipe>/predict/committee.json                                 seeds, temperature, decision rule
 
-Resumable: a seed whose predictions are complete (one per test row) is not generated again. The HF backend runs
+Resumable: a seed whose predictions are complete (every test row, read back) and were made from the same settings,
+weights and test split (its `sample.json` fingerprint) is not generated again. The HF backend runs
 LLaMA-Factory's predict once per seed; BACKEND=vllm loads the model once and generates all seeds in one batch.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -27,6 +30,7 @@ from preprocess.core.names import dataset_list
 from preprocess.core.refs import PaperRefs
 
 PREDICTIONS = "generated_predictions.jsonl"
+STAMP = "sample.json"  # beside each seed's predictions: the fingerprint of what made them
 
 
 def seed_dir(out: Path, seed: int) -> Path:
@@ -38,27 +42,58 @@ def _rows(path: Path) -> int:
         return sum(1 for line in handle if line.strip())
 
 
-def missing_seeds(out: Path, seeds: list[int], n_rows: int) -> list[int]:
-    """Seeds without a complete prediction file (a killed run's partial file counts as missing)."""
-    return [s for s in seeds if not (seed_dir(out, s) / PREDICTIONS).exists()
-            or _rows(seed_dir(out, s) / PREDICTIONS) != n_rows]
+def fingerprint(config: dict[str, Any], test_file: Path) -> str:
+    """What a seed's sample was made from: the predict settings (all but seed and output folder), the weights'
+    file times and the test split's bytes. A seed made otherwise is made again."""
+    stamps = {}
+    for key in ("model_name_or_path", "adapter_name_or_path"):
+        for folder in (Path(p) for p in str(config.get(key) or "").split(",") if p):
+            if folder.is_dir():
+                stamps[str(folder)] = max((f.stat().st_mtime_ns for f in folder.iterdir() if f.is_file()), default=0)
+    settings = {k: v for k, v in config.items() if k not in ("output_dir", "seed")}
+    made_of = {"settings": settings, "weights": stamps, "test": hashlib.sha256(test_file.read_bytes()).hexdigest()}
+    return hashlib.sha256(json.dumps(made_of, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _complete(folder: Path, n_rows: int, stamp: str) -> bool:
+    """A seed's sample is complete when it was made from the same inputs and every one of its lines reads."""
+    try:
+        made = json.loads((folder / STAMP).read_text(encoding="utf-8")).get("fingerprint")
+        return made == stamp and len(read_jsonl(folder / PREDICTIONS)) == n_rows
+    except (OSError, ValueError):
+        return False
+
+
+def missing_seeds(out: Path, seeds: list[int], n_rows: int, stamp: str) -> list[int]:
+    """Seeds without a complete sample of these inputs (a killed run's partial file, or one made with other
+    settings, weights or test split, counts as missing)."""
+    return [s for s in seeds if not _complete(seed_dir(out, s), n_rows, stamp)]
+
+
+def _stamp(out: Path, seed: int, stamp: str) -> None:
+    write_json(seed_dir(out, seed) / STAMP, {"seed": seed, "fingerprint": stamp})
 
 
 def sample(config: dict[str, Any], seeds: list[int], backend: str, run_cli: Callable[..., int],
-           vllm_script: Path) -> int:
-    """Generate the given seeds' predictions: one LLaMA-Factory predict each, or one vLLM batch."""
+           vllm_script: Path, stamp: str) -> int:
+    """Generate the given seeds' predictions: one LLaMA-Factory predict each, or one vLLM batch; each seed is
+    stamped with the inputs' fingerprint once its file is written."""
     out = Path(config["output_dir"])
     if backend == "vllm":
         path = write_config(out / "committee.predict.yaml", config)
         cmd = [sys.executable, str(vllm_script), str(path), "--seeds", ",".join(map(str, seeds))]
         print("+", " ".join(cmd), flush=True)
-        return subprocess.call(cmd)
+        code = subprocess.call(cmd)
+        for seed in seeds if code == 0 else ():
+            _stamp(out, seed, stamp)
+        return code
     for k, seed in enumerate(seeds, start=1):
         print(f"committee: sample {k} of {len(seeds)} (seed {seed})", flush=True)
         one = {**config, "seed": seed, "output_dir": str(seed_dir(out, seed))}
         code = run_cli("train", str(write_config(seed_dir(out, seed) / "predict.yaml", one)))
         if code != 0:
             return code
+        _stamp(out, seed, stamp)
     return 0
 
 
@@ -104,6 +139,9 @@ def predict_committee(config: dict[str, Any], recipe: dict[str, Any], n: int, ba
     if not config.get("do_sample"):
         config.update(do_sample=True, temperature=DEFAULT_TEMPERATURE)
     eval_dataset = str(config["eval_dataset"])
+    if config.get("max_samples"):
+        raise ValueError(f"N={n} with max_samples: a committee covers the whole test split, so its rows line up "
+                         "with the references; give a smaller split with DATA=<name> instead")
     if "," in eval_dataset:
         raise ValueError(f"N={n}: one test dataset at a time (DATA=<name>), not {eval_dataset}")
     dataset_dir = Path(config.get("dataset_dir", "data"))
@@ -112,10 +150,12 @@ def predict_committee(config: dict[str, Any], recipe: dict[str, Any], n: int, ba
         raise ValueError(f"{test_file} does not exist: run `make data` first")
     out, base = Path(config["output_dir"]), int(config.get("seed", 42))
     seeds = [base + k for k in range(n)]
-    todo = missing_seeds(out, seeds, _rows(test_file))
+    stamp = fingerprint(config, test_file)
+    todo = missing_seeds(out, seeds, _rows(test_file), stamp)
     if len(todo) < n:
-        print(f"committee: {n - len(todo)} of {n} seeds already complete in {out / 'samples'}", flush=True)
-    if todo and (code := sample(config, todo, backend, run_cli, vllm_script)) != 0:
+        print(f"committee: {n - len(todo)} of {n} seeds already complete in {out / 'samples'} (same settings, "
+              "weights and test split)", flush=True)
+    if todo and (code := sample(config, todo, backend, run_cli, vllm_script, stamp)) != 0:
         return code
     train = next(iter(dataset_list(recipe.get("dataset"))), eval_dataset)
     if warning := rating_warning(dataset_dir, train):

@@ -39,16 +39,15 @@ def committee_result(run: CommitteeRun, fit_note: str) -> PageResult:
 
 
 def rating_figure(ratings: Sequence[float], scale: Sequence[int]) -> Any:
-    """A small bar chart: how many reviewers gave each rating of the scale."""
-    import matplotlib
+    """A small bar chart: how many reviewers gave each rating (the scale's points, and any rating between them).
+    A plain Figure, not pyplot's: a long-running page keeps no figure after Gradio has drawn it."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    points = list(scale) or list(range(1, 11))
+    points = sorted(set(scale or range(1, 11)) | set(ratings))
     counts = [sum(r == p for r in ratings) for p in points]
-    fig, ax = plt.subplots(figsize=(4, 2.4))
-    ax.bar([str(p) for p in points], counts)
+    fig = Figure(figsize=(4, 2.4))
+    ax = fig.subplots()
+    ax.bar([f"{p:g}" for p in points], counts)
     ax.set_xlabel("rating")
     ax.set_ylabel("reviewers")
     ax.set_yticks(range(0, max(counts) + 1))

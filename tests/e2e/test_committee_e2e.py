@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import copy_workspace, run_cmd, shared_fixture
 
 pytestmark = pytest.mark.slow
@@ -59,8 +60,13 @@ def test_make_predict_committee_then_eval_and_a_resumed_rerun(workspace: Path):
     assert summary["temperature"] == 0.4 and summary["decision_rule"]["n_papers"] > 10
 
     run_cmd(["make", "--no-print-directory", "eval", "RECIPE=tiny", f"SAVES_DIR={saves}", "DATA=mini_test",
-             f"ARGS=dataset_dir={data} hitrate_matcher=none"])
+             "INJECTION=1", f"ARGS=dataset_dir={data} hitrate_matcher=none"])
     metrics = json.loads((saves / "tiny" / "eval" / "metrics.json").read_text())
+    # the injected split (written and registered in the overridden dataset_dir) decoded as the committee's first seed
+    forums = {json.loads(line)["forum"] for line in (data / "mini_test.refs.jsonl").read_text().splitlines()}
+    assert metrics["injection"]["n_papers"] == len(forums) and (data / "mini_test_injected.jsonl").exists()
+    injected = yaml.safe_load((saves / "tiny" / "predict-injected.yaml").read_text())
+    assert (injected["do_sample"], injected["temperature"], injected["seed"]) == (True, 0.4, 42)
     assert [s["n_reviews"] for s in metrics["committee"]["scaling"]] == [1, 2]
     assert metrics["committee"]["human"]["n_reviews"] > 0
     report = (saves / "tiny" / "eval" / "report.md").read_text()

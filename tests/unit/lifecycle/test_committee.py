@@ -140,9 +140,20 @@ def test_batch_resumes_complete_seeds_and_aggregates(tmp_path: Path):
     refs = [{"forum": f"f{i}", "decision": "accepted", "rating_scale": list(ICLR), "target_review_id": "r",
              "reviews": [{"id": "r", "rating": 8, "text": "t"}]} for i in range(2)]
     (data / "sample_test.refs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs))
+    (data / "sample_test.jsonl").write_text('{"input": "a"}\n{"input": "b"}\n')
+    config = {"do_sample": True, "temperature": 0.4, "seed": 42, "output_dir": str(out)}
+    stamp = batch.fingerprint(config, data / "sample_test.jsonl")
     _predictions(batch.seed_dir(out, 42), [review(["A"], ["B"], 8), review(["A"], ["B"], 3)])
     _predictions(batch.seed_dir(out, 43), [review(["A"], ["B"], 6)])  # a killed run: one row of two
-    assert batch.missing_seeds(out, [42, 43, 44], 2) == [43, 44]
+    for seed in (42, 43):
+        batch._stamp(out, seed, stamp)
+    assert batch.missing_seeds(out, [42, 43, 44], 2, stamp) == [43, 44]
+    (batch.seed_dir(out, 43) / batch.PREDICTIONS).write_text('{"predict": "x"}\n{"predict": "cut sh')  # torn line
+    assert batch.missing_seeds(out, [42, 43], 2, stamp) == [43]
+    # other settings (a new temperature), or a changed test split, make every seed again
+    hotter = batch.fingerprint({**config, "temperature": 0.9}, data / "sample_test.jsonl")
+    assert batch.missing_seeds(out, [42], 2, hotter) == [42]
+    assert batch.fingerprint({**config, "seed": 7, "output_dir": "elsewhere"}, data / "sample_test.jsonl") == stamp
     _predictions(batch.seed_dir(out, 43), [review(["A"], ["B"], 6), review(["A"], ["B"], 1)])
     batch.aggregate(out, [42, 43], data, "sample_test", "sample_train", 0.4)
     lines = [json.loads(line) for line in (out / "committee.jsonl").read_text().splitlines()]
@@ -151,6 +162,21 @@ def test_batch_resumes_complete_seeds_and_aggregates(tmp_path: Path):
     assert (out / batch.PREDICTIONS).read_text() == (batch.seed_dir(out, 42) / batch.PREDICTIONS).read_text()
     summary = json.loads((out / "committee.json").read_text())
     assert summary["seeds"] == [42, 43] and summary["decision_rule"]["n_papers"] == 20
+    with pytest.raises(ValueError, match="max_samples"):
+        batch.predict_committee({**config, "eval_dataset": "sample_test", "dataset_dir": str(data), "max_samples": 5},
+                                {"dataset": "sample_train"}, 2, "huggingface", lambda *a: 0, Path("x"))
+
+
+def test_the_page_plot_counts_ratings_between_scale_points_and_keeps_no_pyplot_figure():
+    import matplotlib.pyplot as plt
+
+    from lifecycle.review.page_result import rating_figure
+
+    fig = rating_figure([5.0, 6.0, 6.0], [1, 3, 6, 8])
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    heights = [bar.get_height() for bar in fig.axes[0].patches]
+    assert labels == ["1", "3", "5", "6", "8"] and heights == [0, 0, 1, 2, 0]
+    assert plt.get_fignums() == []
 
 
 def test_vllm_requests_run_every_prompt_once_per_seed():
@@ -172,3 +198,28 @@ def test_a_committee_warns_when_the_training_rows_carry_no_rating(tmp_path: Path
     meta["args"]["options"]["with_rating"] = True
     (tmp_path / "sample.meta.json").write_text(json.dumps(meta))
     assert rating_warning(tmp_path, "sample_train") is None
+
+
+def test_the_injected_split_is_decoded_as_the_clean_predictions_were(tmp_path: Path, monkeypatch):
+    import os
+    import time
+
+    import yaml
+
+    from lifecycle.run import clean_decoding
+
+    monkeypatch.setenv("SAVES_DIR", str(tmp_path))
+    run = tmp_path / "x"
+    (run / "predict").mkdir(parents=True)
+    (run / "predict.yaml").write_text(yaml.safe_dump({"do_sample": False, "seed": 42, "max_new_tokens": 64,
+                                                      "eval_dataset": "t"}))
+    assert clean_decoding("x") == {"do_sample": False, "seed": 42, "max_new_tokens": 64}
+    # a later committee: its first seed's sampled config is what made predict/generated_predictions.jsonl
+    (run / "predict" / "committee.json").write_text(json.dumps({"seeds": [7, 8]}))
+    first = run / "predict" / "samples" / "seed-7"
+    first.mkdir(parents=True)
+    (first / "predict.yaml").write_text(yaml.safe_dump({"do_sample": True, "temperature": 0.4, "seed": 7,
+                                                        "max_new_tokens": 64}))
+    later = time.time() + 5
+    os.utime(first / "predict.yaml", (later, later))
+    assert clean_decoding("x") == {"do_sample": True, "temperature": 0.4, "seed": 7, "max_new_tokens": 64}

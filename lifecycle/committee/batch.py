@@ -6,9 +6,12 @@ then a committee per row (its N reviews, verdict and meta-review).
     saves/<recipe>/predict/committee.jsonl                                one committee per test row
     saves/<recipe>/predict/committee.json                                 seeds, temperature, decision rule
 
-Resumable: a seed whose predictions are complete (every test row, read back) and were made from the same settings,
-weights and test split (its `sample.json` fingerprint) is not generated again. The HF backend runs
-LLaMA-Factory's predict once per seed; BACKEND=vllm loads the model once and generates all seeds in one batch.
+The first seed predicts every test row (its file is the one `make eval` reads); with the HF backend the others
+predict one row per paper (a paper's rows share one prompt; a committee is scored on each paper's first row), and
+their reviews are set on every row of the paper. Resumable: a seed whose predictions are complete (every row it
+must write, read back) and were made from the same settings, weights and test split (its `sample.json`
+fingerprint) is not generated again. The HF backend runs LLaMA-Factory's predict once per seed; BACKEND=vllm
+loads the model once and generates all seeds on the whole split in one batch.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 from lifecycle.committee.panel import DEFAULT_TEMPERATURE, convene
 from lifecycle.committee.rule import load_rule, rating_warning
 from lifecycle.launch import write_config
-from preprocess.core.jsonl import read_jsonl, write_json, write_jsonl
+from preprocess.core.jsonl import atomic_open, read_jsonl, write_json, write_jsonl
 from preprocess.core.names import dataset_list
 from preprocess.core.refs import PaperRefs
 
@@ -74,27 +77,52 @@ def _stamp(out: Path, seed: int, stamp: str) -> None:
     write_json(seed_dir(out, seed) / STAMP, {"seed": seed, "fingerprint": stamp})
 
 
-def sample(config: dict[str, Any], seeds: list[int], backend: str, run_cli: Callable[..., int],
-           vllm_script: Path, stamp: str) -> int:
+Plan = dict[int, tuple[dict[str, Any], int]]  # seed -> (its predict config, the rows it must write)
+
+
+def sample(plan: Plan, seeds: list[int], backend: str, run_cli: Callable[..., int], vllm_script: Path,
+           test_file: Path) -> int:
     """Generate the given seeds' predictions: one LLaMA-Factory predict each, or one vLLM batch; each seed is
-    stamped with the inputs' fingerprint once its file is written."""
+    stamped with the fingerprint of what made it once its file is written."""
+    config = plan[seeds[0]][0]
     out = Path(config["output_dir"])
-    if backend == "vllm":
+    if backend == "vllm":  # every seed on the whole split: one model load serves them all
         path = write_config(out / "committee.predict.yaml", config)
         cmd = [sys.executable, str(vllm_script), str(path), "--seeds", ",".join(map(str, seeds))]
         print("+", " ".join(cmd), flush=True)
         code = subprocess.call(cmd)
         for seed in seeds if code == 0 else ():
-            _stamp(out, seed, stamp)
+            _stamp(out, seed, fingerprint(config, test_file))
         return code
     for k, seed in enumerate(seeds, start=1):
         print(f"committee: sample {k} of {len(seeds)} (seed {seed})", flush=True)
-        one = {**config, "seed": seed, "output_dir": str(seed_dir(out, seed))}
+        one = {**plan[seed][0], "seed": seed, "output_dir": str(seed_dir(out, seed))}
         code = run_cli("train", str(write_config(seed_dir(out, seed) / "predict.yaml", one)))
         if code != 0:
             return code
-        _stamp(out, seed, stamp)
+        _stamp(out, seed, fingerprint(plan[seed][0], test_file))
     return 0
+
+
+def paper_rows(refs: list[PaperRefs | None]) -> list[int]:
+    """For each test row, the index of its paper's first row (itself when there are no references)."""
+    first: dict[str, int] = {}
+    return [i if ref is None else first.setdefault(ref.forum, i) for i, ref in enumerate(refs)]
+
+
+def papers_config(config: dict[str, Any], test_file: Path, firsts: list[int]) -> dict[str, Any]:
+    """The later seeds' predict config: the test split cut to each paper's first row (a paper's rows share one
+    prompt), written with its registration under `<output_dir>/papers/`."""
+    dataset_dir, name = Path(config.get("dataset_dir", "data")), str(config["eval_dataset"])
+    entry = json.loads((dataset_dir / "dataset_info.json").read_text(encoding="utf-8"))[name]
+    lines = [line for line in test_file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    folder = Path(config["output_dir"]) / "papers"
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_open(folder / "papers.jsonl") as handle:
+        handle.write("".join(lines[i] + "\n" for i in firsts))
+    write_json(folder / "dataset_info.json", {name: {**entry, "file_name": "papers.jsonl"}})
+    # a training `dataset` (an ARGS override) is not predicted and is not registered in this folder
+    return {**{k: v for k, v in config.items() if k != "dataset"}, "dataset_dir": str(folder)}
 
 
 def _refs(dataset_dir: Path, eval_dataset: str, n_rows: int) -> list[PaperRefs | None]:
@@ -112,6 +140,10 @@ def aggregate(out: Path, seeds: list[int], dataset_dir: Path, eval_dataset: str,
     """Read every seed's predictions and write committee.jsonl, committee.json and the first seed's copy."""
     runs = [read_jsonl(seed_dir(out, s) / PREDICTIONS) for s in seeds]
     refs = _refs(dataset_dir, eval_dataset, len(runs[0]))
+    rows_of = paper_rows(refs)
+    firsts = sorted(set(rows_of))
+    at = {row: k for k, row in enumerate(firsts)}
+    runs = [run if len(run) == len(refs) else [run[at[rows_of[i]]] for i in range(len(refs))] for run in runs]
     rule, note = load_rule(dataset_dir, train_dataset)
     print(f"committee: {note}", flush=True)
     lines = []
@@ -150,12 +182,19 @@ def predict_committee(config: dict[str, Any], recipe: dict[str, Any], n: int, ba
         raise ValueError(f"{test_file} does not exist: run `make data` first")
     out, base = Path(config["output_dir"]), int(config.get("seed", 42))
     seeds = [base + k for k in range(n)]
-    stamp = fingerprint(config, test_file)
-    todo = missing_seeds(out, seeds, _rows(test_file), stamp)
+    n_rows = _rows(test_file)
+    firsts = sorted(set(paper_rows(_refs(dataset_dir, eval_dataset, n_rows))))
+    later = (config, n_rows)  # the first seed writes every row (its file is what make eval reads, labels and all)
+    if backend == "huggingface" and len(firsts) < n_rows:  # the others one row per paper: that is all eval reads
+        later = (papers_config(config, test_file, firsts), len(firsts))
+    plan: Plan = {s: (config, n_rows) if s == seeds[0] else later for s in seeds}
+    todo = [s for s in seeds if not _complete(seed_dir(out, s), plan[s][1], fingerprint(plan[s][0], test_file))]
     if len(todo) < n:
         print(f"committee: {n - len(todo)} of {n} seeds already complete in {out / 'samples'} (same settings, "
               "weights and test split)", flush=True)
-    if todo and (code := sample(config, todo, backend, run_cli, vllm_script, stamp)) != 0:
+    if later[1] < n_rows:
+        print(f"committee: seeds after the first predict one row per paper ({later[1]} of {n_rows} rows)", flush=True)
+    if todo and (code := sample(plan, todo, backend, run_cli, vllm_script, test_file)) != 0:
         return code
     train = next(iter(dataset_list(recipe.get("dataset"))), eval_dataset)
     if warning := rating_warning(dataset_dir, train):

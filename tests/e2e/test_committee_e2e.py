@@ -56,6 +56,9 @@ def test_make_predict_committee_then_eval_and_a_resumed_rerun(workspace: Path):
     committees = [json.loads(line) for line in (out / "committee.jsonl").read_text().splitlines()]
     assert len(committees) == 3 and all(c["seeds"] == [42, 43] and len(c["reviews"]) == 2 for c in committees)
     assert all(c["decision"] in ("accepted", "rejected") and 0 < c["accept_probability"] < 1 for c in committees)
+    forums = {json.loads(line)["forum"] for line in (data / "mini_test.refs.jsonl").read_text().splitlines()}
+    later = (out / "samples" / "seed-43" / "generated_predictions.jsonl").read_text().splitlines()
+    assert len(later) == len(forums) < 3, "the second seed predicts one row per paper"
     summary = json.loads((out / "committee.json").read_text())
     assert summary["temperature"] == 0.4 and summary["decision_rule"]["n_papers"] > 10
 
@@ -63,7 +66,6 @@ def test_make_predict_committee_then_eval_and_a_resumed_rerun(workspace: Path):
              "INJECTION=1", f"ARGS=dataset_dir={data} hitrate_matcher=none"])
     metrics = json.loads((saves / "tiny" / "eval" / "metrics.json").read_text())
     # the injected split (written and registered in the overridden dataset_dir) decoded as the committee's first seed
-    forums = {json.loads(line)["forum"] for line in (data / "mini_test.refs.jsonl").read_text().splitlines()}
     assert metrics["injection"]["n_papers"] == len(forums) and (data / "mini_test_injected.jsonl").exists()
     injected = yaml.safe_load((saves / "tiny" / "predict-injected.yaml").read_text())
     assert (injected["do_sample"], injected["temperature"], injected["seed"]) == (True, 0.4, 42)

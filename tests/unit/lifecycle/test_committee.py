@@ -223,3 +223,28 @@ def test_the_injected_split_is_decoded_as_the_clean_predictions_were(tmp_path: P
     later = time.time() + 5
     os.utime(first / "predict.yaml", (later, later))
     assert clean_decoding("x") == {"do_sample": True, "temperature": 0.4, "seed": 7, "max_new_tokens": 64}
+
+
+def test_later_seeds_predict_one_row_per_paper_and_are_set_on_each_of_its_rows(tmp_path: Path):
+    out, data = tmp_path / "predict", tmp_path / "data"
+    data.mkdir()
+    forums = ["f0", "f0", "f1"]  # two rows (two human reviews) of one paper, then another paper
+    refs = [{"forum": f, "decision": "accepted", "rating_scale": list(ICLR), "target_review_id": f"r{i}",
+             "reviews": [{"id": f"r{i}", "rating": 8, "text": "t"}]} for i, f in enumerate(forums)]
+    (data / "t_test.refs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs))
+    (data / "t_test.jsonl").write_text("".join(json.dumps({"input": f, "output": str(i)}) + "\n"
+                                               for i, f in enumerate(forums)))
+    (data / "dataset_info.json").write_text(json.dumps({"t_test": {"file_name": "t_test.jsonl", "x": 1}}))
+    refs_read = batch._refs(data, "t_test", 3)
+    assert batch.paper_rows(refs_read) == [0, 0, 2]
+    config = batch.papers_config({"dataset_dir": str(data), "eval_dataset": "t_test", "output_dir": str(out)},
+                                 data / "t_test.jsonl", [0, 2])
+    folder = Path(config["dataset_dir"])
+    assert [json.loads(line)["input"] for line in (folder / "papers.jsonl").read_text().splitlines()] == ["f0", "f1"]
+    assert json.loads((folder / "dataset_info.json").read_text()) == {"t_test": {"file_name": "papers.jsonl", "x": 1}}
+    _predictions(batch.seed_dir(out, 42), [review(["A"], ["B"], r) for r in (8, 6, 3)])
+    _predictions(batch.seed_dir(out, 43), [review(["A"], ["B"], r) for r in (5, 1)])  # one row per paper
+    batch.aggregate(out, [42, 43], data, "t_test", "t_train", 0.4)
+    lines = [json.loads(line) for line in (out / "committee.jsonl").read_text().splitlines()]
+    assert [line["ratings"] for line in lines] == [[8.0, 5.0], [6.0, 5.0], [3.0, 1.0]]
+    assert [line["label"] for line in lines] == ["l", "l", "l"] and len(lines) == 3

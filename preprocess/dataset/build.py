@@ -19,13 +19,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from preprocess.core.jsonl import temp_files, write_json
+from preprocess.core.names import ratings_file
 from preprocess.core.record import Paper
 from preprocess.core.venues import venue_slug
 from preprocess.dataset import clean
 from preprocess.dataset.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
 from preprocess.dataset.formats import FormatOptions, Target, plan_rows
 from preprocess.dataset.funnel import Funnel
-from preprocess.dataset.imports import Inputs, drop_cross_source_duplicates, read_inputs
+from preprocess.dataset.imports import Inputs, cross_source_copies, read_inputs
 from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, parse_missing
 from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
@@ -113,12 +114,18 @@ def _collect(results: Iterator[PaperText], copies: list[Paper], folders: list[Pa
     return got
 
 
-def _keep_text(cfg: BuildConfig, copies: list[Paper], text: TextPass, funnel: Funnel) -> list[int]:
-    """Copies left after the paper-text steps, then one copy per forum (`clean.best_copies`)."""
+def _keep_text(cfg: BuildConfig, copies: list[Paper], text: TextPass, funnel: Funnel, crawl: Inputs) -> list[int]:
+    """Copies left after the paper-text steps, then one copy per title across inputs (`imports`: usable text
+    first), then one copy per forum (`clean.best_copies`)."""
     alive = list(range(len(copies)))
     for step, label in text_steps(cfg.cleaning):
         alive = [i for i in alive if text.problem[i] != step]
         funnel.add_papers(label, [copies[i] for i in alive])
+    if cfg.sources:
+        usable = [text.usable(i) for i in range(len(copies))]
+        order = [s["format"] for s in crawl.sources]
+        alive = sorted(set(alive) & cross_source_copies(copies, usable, order, crawl.duplicates))
+        funnel.add_papers("duplicate papers across inputs (same title)", [copies[i] for i in alive])
     funnel.add_papers("URLs / boilerplate fixed in paper text", [copies[i] for i in alive],
                       fixed=sum(text.fixed[i] for i in alive))
     best = clean.best_copies(copies, [text.usable(i) for i in range(len(copies))])
@@ -164,22 +171,20 @@ def _split(cfg: BuildConfig, papers: list[Paper], funnel: Funnel) -> Split:
 
 def _read(cfg: BuildConfig, funnel: Funnel) -> tuple[Inputs, list[Paper], list[Path]]:
     """The crawl's notes and the imports, then every copy not withdrawn, sorted by venue and forum (copies by
-    folder), one per title across inputs (`imports`)."""
+    folder). Copies of one title across inputs stay until their text is known (`_keep_text`)."""
     crawl = read_inputs(cfg.raw, cfg.sources)
     for warning in crawl.warnings:
         log.warning("%s", warning)
     funnel.add("notes read" + (" + imported rows" if cfg.sources else ""), crawl.notes,
                sum(len(p.reviews) for p in crawl.papers))
+    if crawl.repeats():  # a source's rows that repeat a paper (DeepReview-13K's modes) are not bad lines
+        funnel.add("repeated rows (same paper)", crawl.notes - crawl.repeats(), funnel.rows[-1]["reviews"])
     funnel.add_papers("bad lines, notes without id or title", crawl.papers)
     order = sorted(range(len(crawl.papers)), key=lambda i: (crawl.papers[i].venue, crawl.papers[i].forum,
                                                             str(crawl.folders[i])))
     kept = [i for i in order if not crawl.papers[i].withdrawn]
     clean.drop_withdrawn(crawl.papers, funnel)
-    copies, folders = [crawl.papers[i] for i in kept], [crawl.folders[i] for i in kept]
-    if cfg.sources:
-        order = [s["format"] for s in crawl.sources]
-        copies, folders = drop_cross_source_duplicates(copies, folders, order, funnel, crawl.duplicates)
-    return crawl, copies, folders
+    return crawl, [crawl.papers[i] for i in kept], [crawl.folders[i] for i in kept]
 
 
 def build(cfg: BuildConfig) -> dict[str, Any]:
@@ -203,7 +208,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
     cfg.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=cfg.out) as spill:
         text = _collect(results, copies, folders, spill, crawl.skipped)
-        kept = _keep_text(cfg, copies, text, funnel)
+        kept = _keep_text(cfg, copies, text, funnel, crawl)
         papers = clean.dedup_reviews([copies[i] for i in kept], cfg.cleaning, funnel)
         classifier = _classifier(cfg, papers)
         papers, targets, plans = _plan(cfg, papers, tok, review_tokens, funnel, classifier, stats)
@@ -229,7 +234,7 @@ def _clean_temp_files(cfg: BuildConfig) -> None:
     """Temp files an earlier build of this name left when it was killed mid-write (they are never renamed in)."""
     outputs = [*(f"{cfg.name}_{s}.jsonl" for s in ("train", "test")), f"{cfg.name}_test.refs.jsonl",
                f"{cfg.name}.meta.json", f"{cfg.name}.funnel.png", f"{cfg.name}.parts.npz", f"{cfg.name}.parts.json",
-               "dataset_info.json"]
+               ratings_file(cfg.name), "dataset_info.json"]
     for stale in (t for name in outputs for t in temp_files(cfg.out / name)):
         log.warning("removing %s, left by a build that was stopped mid-write", stale)
         stale.unlink(missing_ok=True)

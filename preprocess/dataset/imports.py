@@ -1,9 +1,10 @@
 """The build's inputs: a crawl folder, public datasets given as `--source <format>:<path>` (`preprocess/sources/`),
 or both, as one list of `Paper` copies; and the step that keeps one copy of a paper several inputs hold.
 
-A paper is the same across inputs when its title folds to the same key (case, punctuation, spacing). The
-crawl's copy wins (it has the freshest replies), then the sources in the order given; every copy left out is
-named in the meta's `cross_source_duplicates`. Copies within one input are not dropped here: a forum crawled
+A paper is the same across inputs when its title folds to the same key (case, punctuation, spacing). A copy
+with usable paper text wins (the choice is made after the paper-text pass), then the crawl's (it has the
+freshest replies), then the sources in the order given; every copy left out is named, with why, in the
+meta's `cross_source_duplicates`. Copies within one input are not dropped here: a forum crawled
 twice is `clean.best_copies`'s job, and same-title papers of one source stay together on one split side.
 """
 
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from preprocess.core.record import Paper
 from preprocess.dataset.dedup import fold
-from preprocess.dataset.funnel import Funnel
 from preprocess.dataset.read import CrawlNotes, read_papers
 from preprocess.sources.registry import parse_specs, read_source
 
@@ -28,7 +28,11 @@ class Inputs(CrawlNotes):
     """The crawl's notes plus every imported paper (its folder: the source's path), and what each source gave."""
 
     sources: list[dict] = field(default_factory=list)
-    duplicates: list[dict] = field(default_factory=list)  # {"title", "kept", "dropped"} per copy left out
+    duplicates: list[dict] = field(default_factory=list)  # {"title", "kept", "dropped", "where", "why"}
+
+    def repeats(self) -> int:
+        """Rows the sources read that repeat a paper already read (DeepReview-13K: one per extra mode)."""
+        return sum(s.get("repeats", 0) for s in self.sources)
 
 
 def origin(paper: Paper) -> str:
@@ -57,22 +61,24 @@ def read_inputs(raw: Path | None, sources: tuple[str, ...]) -> Inputs:
     return out
 
 
-def drop_cross_source_duplicates(copies: list[Paper], folders: list[Path], order: list[str], funnel: Funnel,
-                                 duplicates: list[dict]) -> tuple[list[Paper], list[Path]]:
-    """One copy per folded title across inputs: the crawl's, then the first source in `order`'s."""
+def cross_source_copies(copies: list[Paper], usable: list[bool], order: list[str], duplicates: list[dict]
+                        ) -> set[int]:
+    """Which copies to keep, one input's per folded title: a copy with usable paper text first (as
+    `clean.best_copies` does for a forum crawled twice), then the crawl's, then the first source in `order`'s.
+    Every copy left out goes to `duplicates` with the copy kept and why."""
     rank = {name: i for i, name in enumerate([CRAWL, *order])}
-    preferred = sorted(range(len(copies)), key=lambda i: (rank.get(origin(copies[i]), len(rank)), i))
-    owner: dict[str, tuple[str, Paper]] = {}
-    dropped: set[int] = set()
+    preferred = sorted(range(len(copies)),
+                       key=lambda i: (not usable[i], rank.get(origin(copies[i]), len(rank)), i))
+    owner: dict[str, int] = {}
+    kept: set[int] = set()
     for i in preferred:
         paper, key = copies[i], fold(copies[i].title)
-        first = owner.setdefault(key, (origin(paper), paper)) if key else (origin(paper), paper)
-        if first[0] != origin(paper):
-            dropped.add(i)
-            duplicates.append({"title": paper.title, "kept": f"{first[0]}:{first[1].forum}",
-                               "dropped": f"{origin(paper)}:{paper.forum}", "where": paper.source})
-    kept = [i for i in range(len(copies)) if i not in dropped]
-    copies, folders = [copies[i] for i in kept], [folders[i] for i in kept]
-    funnel.add_papers("duplicate papers across inputs (same title)", copies)
-    return copies, folders
-
+        j = owner.setdefault(key, i) if key else i
+        if origin(copies[j]) == origin(paper):
+            kept.add(i)
+            continue
+        why = ("the kept copy has usable paper text, this one none" if usable[j] and not usable[i]
+               else "the crawl's copy first" if origin(copies[j]) == CRAWL else "the source listed first")
+        duplicates.append({"title": paper.title, "kept": f"{origin(copies[j])}:{copies[j].forum}",
+                           "dropped": f"{origin(paper)}:{paper.forum}", "where": paper.source, "why": why})
+    return kept

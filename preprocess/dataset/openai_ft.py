@@ -175,13 +175,16 @@ def check_file(path: Path, model: str = DEFAULT_MODEL) -> FileCheck:
     limit, encoding = model_limit(model)
     enc = encoding_for(encoding)
     result = FileCheck(path, model)
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
+    with open(path, "rb") as lines:  # bytes: a line that is not UTF-8 is named, not the end of the check
+        for number, raw in enumerate(lines, 1):
+            if not raw.strip():
                 result.errors.append(f"{path}:{number}: empty line")
                 continue
             try:
-                example = json.loads(line)
+                example = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                result.errors.append(f"{path}:{number}: not UTF-8")
+                continue
             except json.JSONDecodeError as exc:
                 result.errors.append(f"{path}:{number}: not valid JSON ({exc.msg})")
                 continue

@@ -1,4 +1,4 @@
-"""What every importer shares: rows from JSONL / JSON / parquet with their place (`file:line`), the import's log
+"""What every importer shares: rows from JSONL / JSON / parquet / CSV with their place (`file:line`), the import's log
 of skipped items, and the small converters from a dataset's values to the typed record (`Paper`, `Review`).
 
 A row that cannot become a paper raises `SourceError`; the reader logs it as `file:line: item: reason` and goes
@@ -7,8 +7,10 @@ on with the next row, never dropping the batch.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +21,13 @@ from preprocess.core.record import Paper, Review, Section
 from preprocess.core.venues import venue_year
 from preprocess.dataset.decisions import label
 from preprocess.dataset.normalize import leading_int
+from preprocess.pdf.vocab import heading_kind
 
-ROW_SUFFIXES = (".jsonl", ".json", ".parquet")
+ROW_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_NUMBER = re.compile(r"^(?:[\d.]+|[a-z]\.?)\s+")  # "3.1 ", "A " before a heading's words
+_NUMBER = re.compile(r"^(?:[\d.]+|[a-z]\.?)\s+", re.IGNORECASE)  # "3.1 ", "A " before a heading's words
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_NOT_BODY = {"references": None, "bibliography": None, "acknowledgements": "acknowledgements",
-             "acknowledgments": "acknowledgements", "acknowledgement": "acknowledgements"}
+_SURROGATE = re.compile("[\ud800-\udfff]")  # lone UTF-16 halves: legal JSON (`\\ud83d`), not encodable text
 
 
 # Datasets name venues by folder ("ICLR_2017", "NIPS_2018", "ICLR_2024"): the OpenReview-style ids the venue table
@@ -74,27 +76,28 @@ def row_files(path: Path) -> list[Path]:
 
 
 def iter_rows(path: Path, log: ImportLog) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(`file:line` or `file:row N`, row) for every row of every row file under `path`; bad lines are logged."""
+    """(`file:line` or `file:row N`, row) for every row of every row file under `path`; bad lines are logged.
+    Strings come out with lone surrogates replaced (`no_surrogates`)."""
     for file in row_files(path):
         suffix = file.suffix.lower()
         if suffix == ".jsonl":
             errors: list[BadLine] = []
             for line, row in iter_jsonl_numbered(file, errors):
                 log.rows += 1
-                yield f"{file}:{line}", row
+                yield f"{file}:{line}", no_surrogates(row)
             log.rows += len(errors)
             for bad in errors:
                 log.skip(bad.where, "", str(bad))
             continue
         try:
-            rows = _parquet_rows(file) if suffix == ".parquet" else _json_rows(file)
-        except (OSError, ValueError) as exc:
+            rows = {".parquet": _parquet_rows, ".csv": _csv_rows}.get(suffix, _json_rows)(file)
+        except (OSError, ValueError, csv.Error) as exc:
             log.skip(str(file), "", f"unreadable {suffix[1:]} file: {exc}")
             continue
         for n, row in enumerate(rows, start=1):
             log.rows += 1
             if isinstance(row, dict):
-                yield f"{file}:row {n}", row
+                yield f"{file}:row {n}", no_surrogates(row)
             else:
                 log.skip(f"{file}:row {n}", "", f"expected a JSON object, got {type(row).__name__}")
 
@@ -104,16 +107,35 @@ def _json_rows(file: Path) -> list[Any]:
     return data if isinstance(data, list) else [data]
 
 
+def _csv_rows(file: Path) -> list[dict[str, Any]]:
+    """A CSV export's rows (a paper's text in one cell: the field size limit raised)."""
+    csv.field_size_limit(sys.maxsize)
+    with open(file, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def _parquet_rows(file: Path) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq  # imported late: only parquet imports need it
 
     return pq.read_table(file).to_pylist()
 
 
+def no_surrogates(value: Any) -> Any:
+    """`value` with every string's lone UTF-16 surrogates (JSON may spell them, UTF-8 cannot hold them)
+    replaced by U+FFFD, in lists and dicts too; the one place source text is made encodable."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {no_surrogates(k): no_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def read_json(file: Path) -> Any:
     """One JSON file (a paper's review or parse file); SourceError naming the file when it is not JSON."""
     try:
-        return json.loads(file.read_bytes().decode("utf-8-sig"))
+        return no_surrogates(json.loads(file.read_bytes().decode("utf-8-sig")))
     except (OSError, ValueError) as exc:
         raise SourceError(f"{file}: not readable JSON ({exc})") from exc
 
@@ -134,7 +156,7 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return "\n".join(text(v) for v in value if text(v))
-    return str(value).strip()
+    return no_surrogates(str(value).strip())
 
 
 def forum_id(fmt: str, *parts: Any) -> str:
@@ -158,18 +180,19 @@ def review(rid: str, rating: Any = None, confidence: Any = None, **texts: Any) -
 
 
 def markdown_sections(body: str) -> list[Section]:
-    """A Markdown paper (Nougat .mmd, MinerU, marker) split at its headings; references dropped, the
-    acknowledgements and everything from an appendix heading on kept under their own kind."""
+    """A Markdown paper (Nougat .mmd, MinerU, marker) split at its headings, each heading's kind by the PDF
+    side's vocabulary (`preprocess/pdf/vocab.py`): references dropped, the acknowledgements and everything from
+    an appendix heading ("Appendix", "Appendices", "Supplementary Material") or after the references kept
+    under their own kind."""
     marks = list(_HEADING.finditer(body))
     pieces = [("", body[: marks[0].start()] if marks else body)]
     pieces += [(m.group(2), body[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(body)])
                for i, m in enumerate(marks)]
-    out, appendix = [], False
+    out, kind = [], "body"
     for heading, chunk in pieces:
-        key = re.sub(r"[^a-z]", "", _NUMBER.sub("", heading.lower())) if heading else ""
-        appendix = appendix or key.startswith("appendix") or key.startswith("supplementary")
-        kind = "appendix" if appendix else _NOT_BODY.get(key, "body")
-        if kind and (chunk.strip() or heading):
+        bare = _NUMBER.sub("", heading.strip(" *_")) if heading else ""
+        kind = heading_kind(bare, "", kind) if heading else kind  # the PDF side's vocabulary
+        if kind != "references" and (chunk.strip() or heading):
             out.append(Section(heading.strip(), chunk.strip(), kind))
     return out
 

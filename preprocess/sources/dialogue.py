@@ -29,13 +29,14 @@ from preprocess.sources.common import (
     paper,
     review,
     text,
+    venue_id,
 )
 from preprocess.sources.structured import structured_reviews
 
 _INPUT = re.compile(r"^\s*Title:\s*(?P<title>.*?)\.\s*Abstract:\s*(?P<abstract>.*?)\.\s*Main Text:\s*(?P<body>.*)\Z",
                     re.DOTALL)
 _REVIEWER = re.compile(r"You are Reviewer\s*(\d+)", re.IGNORECASE)
-_LABELS = re.compile(r"(?:^|(?<=\.)\s*)(Summary|Strengths and Weaknesses|Strengths|Weaknesses|Questions):\s*")
+_LABELS = re.compile(r"(?:^|(?<=[.?!])\s*)(Summary|Strengths and Weaknesses|Strengths|Weaknesses|Questions):\s*")
 _ROLE_OF = {"Summary": "summary", "Strengths and Weaknesses": "strengths_and_weaknesses",
             "Strengths": "strengths", "Weaknesses": "weaknesses", "Questions": "questions"}
 _SCORE = re.compile(r"Score:\s*(-?\d+)")
@@ -43,10 +44,14 @@ _CONFIDENCE = re.compile(r"Confidence:\s*(-?\d+)")
 
 
 def labelled_parts(answer: str) -> dict[str, str]:
-    """"Summary: a. Strengths and Weaknesses: b." -> {"summary": "a.", "strengths_and_weaknesses": "b."}."""
+    """"Summary: a. Strengths and Weaknesses: b." -> {"summary": "a.", "strengths_and_weaknesses": "b."}; a
+    label met again (or its word opening a sentence of the text) adds its text to that part, losing none."""
     marks = list(_LABELS.finditer(answer))
-    return {_ROLE_OF[m.group(1)]: answer[m.end(): marks[i + 1].start() if i + 1 < len(marks) else None].strip()
-            for i, m in enumerate(marks)}
+    parts: dict[str, list[str]] = {}
+    for i, m in enumerate(marks):
+        chunk = answer[m.end(): marks[i + 1].start() if i + 1 < len(marks) else None].strip()
+        parts.setdefault(_ROLE_OF[m.group(1)], []).append(chunk)
+    return {role: "\n".join(c for c in chunks if c) for role, chunks in parts.items()}
 
 
 def reviewmt_reviews(pid: str, history: Any) -> list[Review]:
@@ -83,7 +88,7 @@ def read_reviewmt(path: Path, log: ImportLog) -> Iterator[Paper]:
             yield paper("reviewmt", where, pid, "ReviewMT", found["title"], abstract=found["abstract"].strip(),
                         sections=markdown_sections(found["body"]), reviews=reviewmt_reviews(pid, row.get("history")),
                         decision=decision, decision_text=decision_text, meta_review=meta_review.strip(" ."))
-        except (SourceError, TypeError, AttributeError) as exc:
+        except (SourceError, TypeError, AttributeError, ValueError) as exc:
             log.skip(where, "", str(exc) or type(exc).__name__)
 
 
@@ -115,11 +120,12 @@ def read_reviewer2(path: Path, log: ImportLog) -> Iterator[Paper]:
             decision, decision_text = decision_of(meta.get("decision") or row.get("decision"))
             venue = text(meta.get("venue") or meta.get("conference") or row.get("venue")) or "Reviewer2"
             year = leading_int(meta.get("year"))
-            yield paper("reviewer2", where, pid, f"{venue}/{year}" if year and str(year) not in venue else venue,
+            venue = venue_id(f"{venue} {year}" if year and str(year) not in venue else venue)
+            yield paper("reviewer2", where, pid, venue,
                         row.get("title") or meta.get("title"),
                         abstract=text(row.get("abstract") or meta.get("abstract")),
                         sections=sections, reviews=_reviewer2_reviews(pid, row.get("reviews", row.get("review"))),
                         decision=decision, decision_text=decision_text, meta_review=text(row.get("meta_review")))
-        except (SourceError, TypeError, AttributeError, StopIteration) as exc:
+        except (SourceError, TypeError, AttributeError, ValueError, StopIteration) as exc:
             log.skip(where, pid, str(exc) or type(exc).__name__)
 

@@ -3,7 +3,7 @@ Nougat) and each review by fields (summary, strengths, weaknesses, questions, ra
 soundness / presentation / contribution scores this record does not keep); the field names differ only in
 case and spacing, so one field map serves both.
 
-DeepReview-13K (WestlakeNLP, rows in CSV-exported JSONL / JSON / parquet): `inputs` (chat messages; the user's
+DeepReview-13K (WestlakeNLP, rows in CSV, or CSV-exported JSONL / JSON / parquet): `inputs` (chat messages; the user's
 holds the paper), `outputs`, `reviewer_comments` (a list, or that list as a JSON string), `rating`,
 `decision`, optional `id` / `title`. A training paper appears once per mode (fast / standard / best): it is
 read once, the repeats counted.
@@ -109,9 +109,14 @@ def _sea_rows(path: Path, log: ImportLog) -> Iterator[tuple[str, dict[str, Any]]
     for mmd in mmds:
         log.rows += 1
         reviews = mmd.parent.parent / "review_json" / f"{mmd.stem}.json"
-        row = {"id": mmd.stem, "venue": mmd.parent.parent.name, "paper_nougat_mmd": mmd.read_text("utf-8")}
-        row["review_json"] = read_json(reviews) if reviews.exists() else None
-        yield f"{mmd}:1", row
+        try:  # one unreadable file skips its paper, not the import
+            body = mmd.read_text("utf-8")
+            got = read_json(reviews) if reviews.exists() else None
+        except (OSError, UnicodeDecodeError, SourceError) as exc:
+            log.skip(f"{mmd}:1", mmd.stem, str(exc) or type(exc).__name__)
+            continue
+        yield f"{mmd}:1", {"id": mmd.stem, "venue": mmd.parent.parent.name, "paper_nougat_mmd": body,
+                           "review_json": got}
 
 
 def _sea_reviews(pid: str, got: Any) -> list[Review]:

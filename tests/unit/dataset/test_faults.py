@@ -14,6 +14,7 @@ from conftest import REPO
 from fixtures_eval.stub_server import StubChatServer
 
 from preprocess.core.jsonl import atomic_open, temp_files, write_json
+from preprocess.core.names import ratings_file
 from preprocess.dataset.__main__ import main
 
 
@@ -66,12 +67,14 @@ def test_temp_files_of_a_killed_build_are_removed_by_the_next(tmp_path, tiny_mod
     out.mkdir()
     stale = out / ".f_train.jsonl.abc123.tmp"
     stale.write_text("half a file")
+    ratings = out / f".{ratings_file('f')}.x1y2.tmp"  # the train split's ratings sidecar's too
+    ratings.write_text("half")
     other = out / ".someone_else.jsonl.x.tmp"  # not one of this build's outputs: left alone
     other.write_text("")
     assert temp_files(out / "f_train.jsonl") == [stale]
     shapes.write_crawl(tmp_path / "raw", [shapes.iclr2024()], tmp_path / "parsed")
     main(build_args(tmp_path / "raw", tmp_path / "parsed", out, tiny_model))
-    assert not stale.exists() and other.exists()
+    assert not stale.exists() and not ratings.exists() and other.exists()
     with atomic_open(out / "x.txt") as handle:  # a normal write leaves no temp file behind
         handle.write("x")
     assert temp_files(out / "x.txt") == []

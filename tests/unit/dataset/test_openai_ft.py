@@ -78,6 +78,12 @@ def test_cli_names_bad_lines_and_prints_tokens_and_billed_total(tmp_path, capsys
     assert "training tokens billed: about 176 (44 x 4 epoch(s))" in out and "at least 10 examples" in out
     assert openai_check.main([str(bad)]) == 1
     assert f"{bad}:2: no assistant message" in capsys.readouterr().err
+    latin = tmp_path / "latin.jsonl"  # a line that is not UTF-8 is named; the line after it and later files are checked
+    latin.write_bytes(b'{"x": "caf\xe9"}\n' + json.dumps(GOOD).encode() + b"\n")
+    assert openai_check.main([str(latin), str(good)]) == 1
+    captured = capsys.readouterr()
+    assert f"{latin}:1: not UTF-8" in captured.err and "1 example(s) fit" in captured.out
+    assert f"{good}: 2 example(s) fit" in captured.out
 
 
 def test_the_converted_tokenizer_counts_the_sample_as_tiktoken_does(built):

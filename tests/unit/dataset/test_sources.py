@@ -3,16 +3,18 @@ comes from; the text is ours), plus the failure paths: a bad row is skipped with
 
 from __future__ import annotations
 
+import csv
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 import source_shapes as shapes
 
-from preprocess.dataset.funnel import Funnel
-from preprocess.dataset.imports import drop_cross_source_duplicates
+from preprocess.dataset.imports import cross_source_copies
 from preprocess.dataset.split import Split, SplitItem, straddling
 from preprocess.sources.common import markdown_sections
+from preprocess.sources.dialogue import labelled_parts
 from preprocess.sources.registry import SOURCES, parse_specs, read_source
 
 
@@ -94,8 +96,8 @@ def test_reviewmt_history_turns(tmp_path):
 def test_reviewer2_pge_rows(tmp_path):
     (paper, _) = read("reviewer2", shapes.reviewer2(tmp_path, [("p1", "Forecasting with state", "Accept"),
                                                                ("p2", "Anomaly scores", "Reject")])).papers
-    assert (paper.forum, paper.venue, paper.year, paper.decision) == ("reviewer2-p1", "NeurIPS/2021", 2021,
-                                                                      "accepted")
+    assert (paper.forum, paper.venue, paper.year, paper.decision) == (  # venue + year via the venue table
+        "reviewer2-p1", "NeurIPS.cc/2021/Conference", 2021, "accepted")
     assert len(paper.reviews) == 2 and [s.heading for s in paper.sections] == ["1 INTRODUCTION", "2 METHOD"]
 
 
@@ -120,15 +122,21 @@ def test_specs_name_the_problem(tmp_path):
     assert [s.format for s in specs] == ["peerread", "asap", "reviewer2"]
 
 
-def test_cross_source_duplicates_keep_the_crawl_then_the_first_source(tmp_path):
+def test_cross_source_duplicates_keep_usable_text_then_the_crawl_then_the_first_source(tmp_path):
     pr = read("peerread", shapes.peerread(tmp_path / "a", [("1", "Shared Title!", True)])).papers
     asap = read("asap", shapes.asap(tmp_path / "b", [("0001", "shared  title", "Reject"),
                                                      ("0002", "Only here", "Reject")])).papers
-    duplicates: list[dict] = []
-    kept, _ = drop_cross_source_duplicates(asap + pr, [tmp_path] * 3, ["peerread", "asap"], Funnel(), duplicates)
-    assert [p.forum for p in kept] == ["asap-ICLR_2018_0002", "peerread-iclr_2017-1"]
+    copies, duplicates = asap + pr, []
+    assert cross_source_copies(copies, [True] * 3, ["peerread", "asap"], duplicates) == {1, 2}
     assert duplicates == [{"title": "shared title", "kept": "peerread:peerread-iclr_2017-1",
-                           "dropped": "asap:asap-ICLR_2018_0001", "where": asap[0].source}]
+                           "dropped": "asap:asap-ICLR_2018_0001", "where": asap[0].source,
+                           "why": "the source listed first"}]
+    # the first source's copy has no usable text (no PDF, a failed parse): the later source's copy is kept
+    duplicates.clear()
+    assert cross_source_copies(copies, [True, True, False], ["peerread", "asap"], duplicates) == {0, 1}
+    assert [(d["kept"], d["dropped"], d["why"]) for d in duplicates] == [
+        ("asap:asap-ICLR_2018_0001", "peerread:peerread-iclr_2017-1",
+         "the kept copy has usable paper text, this one none")]
 
 
 def test_a_split_with_one_paper_on_both_sides_is_named():
@@ -143,3 +151,60 @@ def test_markdown_sections_kinds():
     got = [(s.heading, s.kind) for s in markdown_sections(text)]
     assert got == [("T", "body"), ("1 Intro", "body"), ("Acknowledgments", "acknowledgements"),
                    ("A Appendix", "appendix"), ("B Proofs", "appendix")]
+    for name in ("Appendices", "Supplementary Material", "A Appendices"):  # the PDF side's vocabulary
+        got = [s.kind for s in markdown_sections(f"## 1 Intro\n\nbody\n\n## {name}\n\nmore\n\n## Proofs\n\nx\n")]
+        assert got == ["body", "appendix", "appendix"], name
+
+
+def test_an_unreadable_sea_file_skips_its_paper_not_the_import(tmp_path):
+    root = shapes.sea(tmp_path, [("a", "Grasp priors", "Accept (poster)"), ("b", "Audio codecs", "Reject"),
+                                 ("c", "Tactile maps", "Reject")])
+    (root / "ICLR_2024" / "paper_nougat_mmd" / "b.mmd").write_bytes(b"# Audio codecs \xff\xfe\n")
+    (root / "ICLR_2024" / "review_json" / "c.json").write_text("{not json")
+    got = read("sea", root)
+    assert [p.forum for p in got.papers] == ["sea-a"] and got.log.rows == 3
+    items = [s["item"] for s in got.log.skipped]
+    assert items == [f"{root}/ICLR_2024/paper_nougat_mmd/{x}.mmd:1: {x}" for x in ("b", "c")]
+    assert "c.json: not readable JSON" in got.log.skipped[1]["reason"]
+
+
+def test_lone_surrogates_are_replaced_where_source_text_enters(tmp_path):
+    # legal JSON (`\ud83d`, half an emoji) that UTF-8 cannot encode: ReviewMT hashed its title and crashed, and
+    # any source's text crashed the tokenizer later
+    rmt = shapes.reviewmt(tmp_path / "rmt", [("Protein folding tricks", "Accept")]) / "00.json"
+    rows = json.loads(rmt.read_text())
+    rows[0]["input"] = rows[0]["input"].replace("Protein folding", "Protein \ud83d folding", 1)
+    rows[0]["history"][0][1] += " Great \ude00 work."
+    rmt.write_text(json.dumps(rows))  # ensure_ascii: written as \\ud83d escapes
+    mmd_root = shapes.sea(tmp_path / "sea", [("s0", "Grasp priors", "Accept (poster)")]) / "ICLR_2024"
+    row = {"id": "s0", "venue": "ICLR_2024", "paper_nougat_mmd": (mmd_root / "paper_nougat_mmd" / "s0.mmd")
+           .read_text() + "\nA last line \ud83d.\n", "review_json": json.loads((mmd_root / "review_json" / "s0.json")
+                                                                               .read_text())}
+    row["review_json"]["Reviews"][0]["Rating"] = "8 \udc00"
+    (tmp_path / "sea.jsonl").write_text(json.dumps(row) + "\n")
+    for fmt, path in (("reviewmt", tmp_path / "rmt"), ("sea", tmp_path / "sea.jsonl")):
+        got = read(fmt, path)
+        assert len(got.papers) == 1 and not got.log.skipped, fmt
+        dumped = json.dumps(asdict(got.papers[0]), ensure_ascii=False)
+        dumped.encode("utf-8")  # raised UnicodeEncodeError before
+        assert "\ufffd" in dumped, fmt
+    assert read("reviewmt", tmp_path / "rmt").papers[0].title == "Protein \ufffd folding tricks"
+
+
+def test_reviewmt_repeated_labels_are_joined_not_overwritten():
+    got = labelled_parts("Summary: a study. Questions: why this? Strengths: fast. Questions: and that?")
+    assert got == {"summary": "a study.", "questions": "why this?\nand that?", "strengths": "fast."}
+
+
+def test_deepreview_csv_rows(tmp_path):
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(shapes.deepreview(tmp_path / "pq", [("abc", "Vision tokens merge", "Accept")])).to_pylist()
+    rows[0]["inputs"] = rows[0]["inputs"] + " " * 200_000  # over csv's default 131,072-character field limit
+    with open(tmp_path / "train.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    got = read("deepreview", tmp_path / "train.csv")
+    assert got.log.rows == 2 and got.log.repeats == 1 and not got.log.skipped
+    assert got.papers[0].title == "Vision tokens merge" and len(got.papers[0].reviews) == 2

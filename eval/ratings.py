@@ -17,15 +17,7 @@ from dataclasses import dataclass
 from eval import protocols
 from eval.inputs import EvalRow
 from eval.protocols import average_ranks, spearman  # noqa: F401  (their home is protocols; tests import them here)
-from preprocess.core.target import parse_decision, parse_rating
-
-DEFAULT_SCALE = tuple(range(1, 11))
-
-
-def on_scale(rating: float, scale: Sequence[int]) -> bool:
-    """Within the venue's rating range (min..max of its scale; 1-10 when the scale is unknown)."""
-    scale = scale or DEFAULT_SCALE
-    return min(scale) <= rating <= max(scale)
+from preprocess.core.target import on_scale, parse_decision, parse_rating
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lifecycle.committee.rule import Verdict
-from preprocess.core.target import DECISION_WORD, part_items, split_parts
+from preprocess.core.target import DECISION_WORD, part_items, scale_range, split_parts
 
 STRENGTHS, CONCERNS = "Reasons for acceptance", "Reasons for rejection"
 SIMILAR = 0.3  # Jaccard overlap of content words at which two points are the same point
@@ -65,7 +65,7 @@ def disagreements(ratings: Sequence[float], scale: Sequence[int], strengths: Seq
     """Where the committee is split: a wide rating spread, and points one reviewer praises and another faults."""
     lines = []
     if len(ratings) >= 2:
-        lo, hi = min(scale or range(1, 11)), max(scale or range(1, 11))
+        lo, hi = scale_range(scale)
         spread = (max(ratings) - min(ratings)) / (hi - lo) if hi > lo else 0.0
         if spread >= SPLIT_SPREAD:
             lines.append(f"- Ratings range from {min(ratings):g} to {max(ratings):g}: the committee is split.")

@@ -12,7 +12,7 @@ from typing import Any
 
 from lifecycle.committee.meta import meta_review
 from lifecycle.committee.rule import DecisionRule, Verdict, verdict
-from preprocess.core.target import parse_rating, review_markdown
+from preprocess.core.target import on_scale, parse_rating, review_markdown
 
 # The reference design's finding: sampling at 0.35-0.5 reviewed better than greedy; a committee needs sampling.
 DEFAULT_TEMPERATURE = 0.4
@@ -57,19 +57,14 @@ class Committee:
         return cls(samples, tuple(obj.get("rating_scale") or ()), v, str(obj.get("meta_review", "")))
 
 
-def on_scale(rating: float | None, scale: Sequence[int]) -> float | None:
-    """The rating when it lies within the scale's range (1-10 when unknown), else None."""
-    lo, hi = (min(scale), max(scale)) if scale else (1, 10)
-    return rating if rating is not None and lo <= rating <= hi else None
-
-
 def convene(texts: Sequence[str], seeds: Sequence[int], scale: Sequence[int],
             rule: DecisionRule | None) -> Committee:
     """Parse each review's rating, decide from the ratings, write the meta-review."""
     if len(texts) != len(seeds):
         raise ValueError(f"{len(texts)} reviews but {len(seeds)} seeds")
-    samples = tuple(Sample(int(seed), text, on_scale(parse_rating(text), scale))
-                    for seed, text in zip(seeds, texts, strict=True))
+    parsed = [parse_rating(text) for text in texts]
+    samples = tuple(Sample(int(seed), text, r if r is not None and on_scale(r, scale) else None)
+                    for seed, text, r in zip(seeds, texts, parsed, strict=True))
     ratings = [s.rating for s in samples]
     decided = verdict(rule, [r for r in ratings if r is not None], scale)
     meta = meta_review([s.text for s in samples], ratings, scale, decided)

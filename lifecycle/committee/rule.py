@@ -19,9 +19,9 @@ from typing import Any
 from preprocess.core.jsonl import read_jsonl
 from preprocess.core.names import build_name, ratings_file
 from preprocess.core.refs import PaperRatings
+from preprocess.core.target import scale_range
 
 FEATURES = ("mean", "min", "max", "spread")
-DEFAULT_SCALE = tuple(range(1, 11))
 MIN_PAPERS = 6  # fewer labelled papers (or one class only) give no rule
 
 
@@ -40,7 +40,7 @@ def features(ratings: Sequence[float], scale: Sequence[int] = ()) -> list[float]
     """Mean, min, max and spread (population s.d.) of the ratings put on 0-1 by the scale's range."""
     if not ratings:
         raise ValueError("no ratings")
-    lo, hi = min(scale or DEFAULT_SCALE), max(scale or DEFAULT_SCALE)
+    lo, hi = scale_range(scale)
     unit = [(r - lo) / (hi - lo) if hi > lo else 0.5 for r in ratings]
     return [statistics.fmean(unit), min(unit), max(unit), statistics.pstdev(unit)]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lifecycle.review.committee import CommitteeRun
-from preprocess.core.target import DECISION_WORD, review_markdown
+from preprocess.core.target import DECISION_WORD, DEFAULT_SCALE, review_markdown
 
 PAGE_MAX_N = 5  # reviewers the page offers (the CLI allows more)
 EMPTY = "*(the model returned an empty review)*"
@@ -43,7 +43,7 @@ def rating_figure(ratings: Sequence[float], scale: Sequence[int]) -> Any:
     A plain Figure, not pyplot's: a long-running page keeps no figure after Gradio has drawn it."""
     from matplotlib.figure import Figure
 
-    points = sorted(set(scale or range(1, 11)) | set(ratings))
+    points = sorted(set(scale or DEFAULT_SCALE) | set(ratings))
     counts = [sum(r == p for r in ratings) for p in points]
     fig = Figure(figsize=(4, 2.4))
     ax = fig.subplots()

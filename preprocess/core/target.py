@@ -28,6 +28,7 @@ _RATING = re.compile(r"^[ \t]*[*_#]*[ \t]*(?:overall[ \t]+)?(?:rating|score)[ \t
 _DECISION = re.compile(r"^[ \t]*[*_#]*[ \t]*decision[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(accept|reject)",
                        re.IGNORECASE | re.MULTILINE)
 _TAIL = re.compile(r"^(Rating|Decision): *(.+?) *$")  # a tail line as `render_target` writes it
+DEFAULT_SCALE = tuple(range(1, 11))  # a venue whose rating scale is unknown is read on 1-10
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|\(?[a-z]\))\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
@@ -117,6 +118,18 @@ def parse_rating(text: str) -> float | None:
     """The number on the last `Rating: N` line (also `**Rating:** N`, `Score: N`), or None."""
     matches = _RATING.findall(text)
     return float(matches[-1]) if matches else None
+
+
+def scale_range(scale: Sequence[int]) -> tuple[int, int]:
+    """The lowest and highest rating of a venue's scale (1-10 when it is unknown)."""
+    scale = scale or DEFAULT_SCALE
+    return min(scale), max(scale)
+
+
+def on_scale(rating: float, scale: Sequence[int]) -> bool:
+    """Within the venue's rating range (min..max of its scale): a rating outside it counts as unparsed."""
+    lo, hi = scale_range(scale)
+    return lo <= rating <= hi
 
 
 def parse_decision(text: str) -> str | None:

@@ -9,6 +9,8 @@ older build) the decision falls back to "mean at or above the scale's midpoint" 
 
 from __future__ import annotations
 
+import json
+import math
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -55,8 +57,6 @@ class DecisionRule:
     source: str
 
     def probability(self, ratings: Sequence[float], scale: Sequence[int] = ()) -> float:
-        import math
-
         z = self.intercept + sum(c * x for c, x in zip(self.coef, features(ratings, scale), strict=True))
         return 1 / (1 + math.exp(-z))
 
@@ -107,8 +107,6 @@ def training_ratings(dataset_dir: str | Path, dataset: str) -> tuple[Path, list[
 def rating_warning(dataset_dir: str | Path, dataset: str) -> str | None:
     """A warning when the training rows were built without `Rating: N` lines (`make data` without --with-rating):
     such a model does not rate, so its committee's decisions can only be the base rate."""
-    import json
-
     meta = Path(dataset_dir) / f"{build_name(dataset)}.meta.json"
     try:
         options = json.loads(meta.read_text(encoding="utf-8"))["args"]["options"]
@@ -129,7 +127,11 @@ def training_scale(papers: Sequence[PaperRatings] | None) -> tuple[int, ...]:
 
 def load_rule(dataset_dir: str | Path, dataset: str) -> tuple[DecisionRule | None, str]:
     """The rule for a recipe's training dataset (`sample_train`), with a note; (None, why) when there is none."""
-    path, papers = training_ratings(dataset_dir, dataset)
+    return rule_from(*training_ratings(dataset_dir, dataset))
+
+
+def rule_from(path: Path, papers: list[PaperRatings] | None) -> tuple[DecisionRule | None, str]:
+    """The rule fitted on ratings already read from `path` (see `training_ratings`), with a note."""
     if papers is None:
         return None, f"no {path} (run `make data` again to write it): decisions fall back to the scale's midpoint"
     try:

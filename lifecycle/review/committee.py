@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lifecycle.committee.panel import DEFAULT_TEMPERATURE, Committee, convene
-from lifecycle.committee.rule import load_rule, rating_warning, training_ratings, training_scale
+from lifecycle.committee.rule import rating_warning, rule_from, training_ratings, training_scale
 from lifecycle.review.reviewer import Reviewer
 from preprocess.dataset.formats import Conversation
 
@@ -34,8 +34,8 @@ def convene_for(reviewer: Reviewer, conv: Conversation, n: int, temperature: flo
         raise ValueError(f"N={n}: a committee has 2 to {MAX_N} reviewers")
     temperature = temperature if temperature and temperature > 0 else DEFAULT_TEMPERATURE
     setup = reviewer.setup
-    rule, rule_note = load_rule(setup.dataset_dir, setup.train_dataset)
-    _, papers = training_ratings(setup.dataset_dir, setup.train_dataset)
+    path, papers = training_ratings(setup.dataset_dir, setup.train_dataset)  # read once: the rule and the scale
+    rule, rule_note = rule_from(path, papers)
     scale = training_scale(papers)
     texts, seeds, notes = [], [seed + k for k in range(n)], [rule_note]
     if warning := rating_warning(setup.dataset_dir, setup.train_dataset):

@@ -34,6 +34,7 @@ from preprocess.core.refs import PaperRefs
 
 PREDICTIONS = "generated_predictions.jsonl"
 STAMP = "sample.json"  # beside each seed's predictions: the fingerprint of what made them
+Plan = dict[int, tuple[dict[str, Any], int]]  # seed -> (its predict config, the rows it must write)
 
 
 def seed_dir(out: Path, seed: int) -> Path:
@@ -67,17 +68,15 @@ def _complete(folder: Path, n_rows: int, stamp: str) -> bool:
         return False
 
 
-def missing_seeds(out: Path, seeds: list[int], n_rows: int, stamp: str) -> list[int]:
-    """Seeds without a complete sample of these inputs (a killed run's partial file, or one made with other
-    settings, weights or test split, counts as missing)."""
-    return [s for s in seeds if not _complete(seed_dir(out, s), n_rows, stamp)]
+def missing_seeds(out: Path, plan: Plan, test_file: Path) -> list[int]:
+    """The plan's seeds without a complete sample of their inputs (a killed run's partial file, or one made with
+    other settings, weights or test split, counts as missing)."""
+    return [s for s, (config, n_rows) in plan.items()
+            if not _complete(seed_dir(out, s), n_rows, fingerprint(config, test_file))]
 
 
 def _stamp(out: Path, seed: int, stamp: str) -> None:
     write_json(seed_dir(out, seed) / STAMP, {"seed": seed, "fingerprint": stamp})
-
-
-Plan = dict[int, tuple[dict[str, Any], int]]  # seed -> (its predict config, the rows it must write)
 
 
 def sample(plan: Plan, seeds: list[int], backend: str, run_cli: Callable[..., int], vllm_script: Path,
@@ -188,7 +187,7 @@ def predict_committee(config: dict[str, Any], recipe: dict[str, Any], n: int, ba
     if backend == "huggingface" and len(firsts) < n_rows:  # the others one row per paper: that is all eval reads
         later = (papers_config(config, test_file, firsts), len(firsts))
     plan: Plan = {s: (config, n_rows) if s == seeds[0] else later for s in seeds}
-    todo = [s for s in seeds if not _complete(seed_dir(out, s), plan[s][1], fingerprint(plan[s][0], test_file))]
+    todo = missing_seeds(out, plan, test_file)
     if len(todo) < n:
         print(f"committee: {n - len(todo)} of {n} seeds already complete in {out / 'samples'} (same settings, "
               "weights and test split)", flush=True)

@@ -147,12 +147,14 @@ def test_batch_resumes_complete_seeds_and_aggregates(tmp_path: Path):
     _predictions(batch.seed_dir(out, 43), [review(["A"], ["B"], 6)])  # a killed run: one row of two
     for seed in (42, 43):
         batch._stamp(out, seed, stamp)
-    assert batch.missing_seeds(out, [42, 43, 44], 2, stamp) == [43, 44]
+    test = data / "sample_test.jsonl"
+    assert batch.missing_seeds(out, {s: (config, 2) for s in (42, 43, 44)}, test) == [43, 44]
     (batch.seed_dir(out, 43) / batch.PREDICTIONS).write_text('{"predict": "x"}\n{"predict": "cut sh')  # torn line
-    assert batch.missing_seeds(out, [42, 43], 2, stamp) == [43]
+    assert batch.missing_seeds(out, {42: (config, 2), 43: (config, 2)}, test) == [43]
     # other settings (a new temperature), or a changed test split, make every seed again
     hotter = batch.fingerprint({**config, "temperature": 0.9}, data / "sample_test.jsonl")
-    assert batch.missing_seeds(out, [42], 2, hotter) == [42]
+    assert batch.missing_seeds(out, {42: ({**config, "temperature": 0.9}, 2)}, test) == [42]
+    assert hotter != stamp
     assert batch.fingerprint({**config, "seed": 7, "output_dir": "elsewhere"}, data / "sample_test.jsonl") == stamp
     _predictions(batch.seed_dir(out, 43), [review(["A"], ["B"], 6), review(["A"], ["B"], 1)])
     batch.aggregate(out, [42, 43], data, "sample_test", "sample_train", 0.4)

@@ -3,8 +3,23 @@ file and dataset names from here (the build, `make predict`'s test twin, the rec
 
 from __future__ import annotations
 
+import re
+
 SPLITS = ("train", "test")
 PREFERENCE = ("pairs", "kto")  # `make pairs` builds `<name>_pairs` (chosen/rejected) and `<name>_kto` from _train
+
+
+_SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+
+
+def safe_name(value: str, what: str = "name") -> str:
+    """`value` as it is when it is one safe path component (letters, digits, `_`, `-`, `.`; starts with a letter
+    or digit; at most 100 characters), else ValueError naming `what`: dataset and recipe names become file and
+    folder names, so `../x`, `a/b`, `.hidden` or an empty name must never reach a path."""
+    if not isinstance(value, str) or not _SAFE.fullmatch(value) or ".." in value:
+        raise ValueError(f"{what} {value!r}: use one name of letters, digits, '_', '-' or '.' (no '/', no '..', "
+                         "not starting with '.' or '-', at most 100 characters)")
+    return value
 
 
 def split_name(name: str, split: str) -> str:

@@ -3,7 +3,10 @@
 A target is the review's body (the four `## ` parts, or the review as the reviewer wrote it), optionally followed
 by `Rating: N` and `Decision: Accept|Reject` lines. Writing is strict (what `make data` puts in a row); reading is
 lenient (any heading level or the part name in bold, any case, a trailing colon), so a model's near miss still
-parses. The build, restructuring, eval and review all go through this module.
+parses. Only the four part headings (and the tail lines) are boundaries: a reviewer's own `#1 ...`,
+`**Weaknesses**` or `#####Post-Rebuttal#####` line is text of its part. A body line that would read as a
+boundary is written with a leading backslash (Markdown's escape) and read back without it, so
+`read_parts(render_parts(parts)) == parts`. The build, restructuring, eval and review all go through this module.
 
     render_target(render_parts(["S.", "A.", "R.", "G."]), rating=6, decision="accepted")
     -> "## Significance and novelty\\nS.\\n\\n## Reasons for acceptance\\nA.\\n\\n...\\n\\nRating: 6\\nDecision: Accept"
@@ -37,9 +40,25 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
 def render_parts(texts: Sequence[str]) -> str:
-    """The four parts, in order, each under its `## ` heading."""
-    return "\n\n".join(PART_HEADING.format(part=name) + "\n" + text
+    """The four parts, in order, each under its `## ` heading; a body line that would read as a boundary is
+    escaped (`_escape`). A part with no text is written as it is (the build writes `EMPTY_PART` there)."""
+    return "\n\n".join(PART_HEADING.format(part=name) + "\n" + _escape(text.strip())
                        for name, text in zip(FOUR_PARTS, texts, strict=True))
+
+
+def _boundary(line: str) -> bool:
+    """A line the reader takes for the end of a part: one of the four part headings or a tail line."""
+    return bool(heading_part(line)) or is_trailer(line)
+
+
+def _escape(body: str) -> str:
+    """A backslash before each line that, its leading backslashes taken off, reads as a boundary."""
+    return "\n".join("\\" + line if _boundary(line.lstrip("\\")) else line for line in body.split("\n"))
+
+
+def _unescape(line: str) -> str:
+    """`_escape` undone for one line."""
+    return line[1:] if line.startswith("\\") and _boundary(line.lstrip("\\")) else line
 
 
 def render_target(body: str, rating: int | None = None, decision: str = "") -> str:
@@ -72,23 +91,28 @@ def is_trailer(line: str) -> bool:
 def split_parts(text: str) -> dict[str, str]:
     """Part name -> body text, for each of the four parts whose heading appears (first occurrence wins).
 
-    A part's body runs to the next heading of any kind or to a `Rating:` / `Decision:` line.
+    A part's body runs to the next of the four part headings or to a `Rating:` / `Decision:` line; any other
+    heading, bold line or `#`-line is text of the part.
     """
     parts: dict[str, list[str]] = {}
     current: list[str] | None = None
-    for line in text.splitlines():
+    for line in text.replace("\r\n", "\n").split("\n"):
         part = heading_part(line)
-        if part is not None:
-            current = None
-            if part and part not in parts:
-                current = parts[part] = []
+        if part:
+            current = None if part in parts else parts.setdefault(part, [])
             continue
         if is_trailer(line):
             current = None
             continue
         if current is not None:
-            current.append(line)
+            current.append(_unescape(line))
     return {part: "\n".join(lines).strip() for part, lines in parts.items()}
+
+
+def read_parts(text: str) -> list[str]:
+    """The four parts' texts in order ("" for a part whose heading is missing): `render_parts` inverted."""
+    found = split_parts(text)
+    return [found.get(part, "") for part in FOUR_PARTS]
 
 
 def part_items(body: str) -> list[str]:

@@ -25,6 +25,7 @@ from preprocess.core.jsonl import atomic_open, write_json
 from preprocess.core.record import Paper, Review
 from preprocess.core.target import ROLES
 from preprocess.dataset.read import read_papers
+from preprocess.dataset.wrap import join_wrapped, sentences
 
 MIN_REVIEWS = 30  # structured reviews needed to train on the crawl itself
 MAX_TRAIN_REVIEWS = 1000  # ~28,000 sentences: a fit of ~15 s and ~0.6 GB; the learning curve is flat by then
@@ -33,15 +34,14 @@ HASH_FEATURES = 2**16
 PREDICT_BATCH = 200  # reviews whose features are built at once
 NEIGHBOUR_WEIGHT = 0.5  # a sentence's neighbours count half: parts come in runs
 _LINE_SPLIT = re.compile(r"\n+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)]|\(?[a-z]\))\s+")
 
 
 def units(text: str) -> list[tuple[int, str]]:
-    """(line, sentence) pairs: a text's lines, each cut into sentences; blank lines dropped."""
+    """(line, sentence) pairs: a text's lines (hard-wrapped ones joined first), each cut into sentences (pysbd,
+    `wrap.sentences`); blank lines dropped."""
     out = []
-    for line_no, line in enumerate(_LINE_SPLIT.split(text)):
-        out += [(line_no, s.strip()) for s in _SENTENCE.split(line.strip()) if s.strip()]
+    for line_no, line in enumerate(_LINE_SPLIT.split(join_wrapped(text))):
+        out += [(line_no, s) for s in sentences(line)]
     return out
 
 

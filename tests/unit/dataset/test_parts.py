@@ -28,9 +28,9 @@ def test_units_keep_lines_and_join_back():
 
 
 def test_a_structured_review_labels_its_own_sentences():
-    review = Review(id="r", summary="It does X. It does Y.", strengths="Clear.", weaknesses="Small data.",
+    review = Review(id="r", summary="It does this. It does that.", strengths="Clear.", weaknesses="Small data.",
                     questions="Why Z?")
-    assert labelled(review) == (["It does X.", "It does Y.", "Clear.", "Small data.", "Why Z?"], [0, 0, 1, 2, 3])
+    assert labelled(review) == (["It does this.", "It does that.", "Clear.", "Small data.", "Why Z?"], [0, 0, 1, 2, 3])
     assert not structured(Review(id="free", text="All in one paragraph."))
 
 

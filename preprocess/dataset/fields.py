@@ -37,3 +37,17 @@ DECISION_FIELDS = ("decision", "recommendation")
 GENERIC_TITLE = re.compile(r"(?:official\s+)?(?:blind\s+)?review(?:\s+(?:#|of\s+paper)\s*\w+)?\.?", re.IGNORECASE)
 # A field answered from a fixed choice, not in words (TMLR `claims_and_evidence: "Yes"`): not review text.
 ENUM_ANSWER = re.compile(r"(?:yes|no|n/?a)\.?", re.IGNORECASE)
+# An answer field (NeurIPS `limitations`, TMLR `broader_impact_concerns`) that says there is nothing to worry
+# about: "The authors have adequately addressed the limitations", "There does not seem to be any negative societal
+# impact". It is not a reason for rejection; a "but"/"however" after it means a concern follows, so it stays.
+_QUALIFIER = r"(?:(?:potential|obvious|direct|significant|major|apparent|immediate|foreseeable|serious)\s+)*"
+_VERB = r"(?:addressed|discussed|acknowledged|described|stated|mentioned|covered)"
+NO_CONCERN = re.compile(
+    r"^(?!.*\b(?:but|however|although|though|except|unless|lacks?|missing|insufficient|should|could|would)\b)"
+    r"(?!.*\bnot\s+(?:\w+\s+)?" + _VERB + r"\b)(?=.{0,400}$)"
+    r"(?:.*\b(?:adequately|sufficiently|properly|appropriately|clearly|thoroughly|well|already|honestly)\s+"
+    + _VERB + r"\b"
+    r"|.*(?:\bno\s+|\bnot(?:\s+\w+){0,4}\s+any\s+|n't(?:\s+\w+){0,4}\s+any\s+)" + _QUALIFIER
+    + r"(?:negative|societal|social|ethical)\b"
+    r"|\s*(?:none|n/?a|not applicable|nothing|no concerns?|no limitations?)\b.{0,80}$)",
+    re.IGNORECASE | re.DOTALL)

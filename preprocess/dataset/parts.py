@@ -147,15 +147,30 @@ class PartsClassifier:
                      "sentences": {ROLES[k]: counts[k] for k in range(len(ROLES))}}
         return self
 
-    def predict(self, blocks: list[list[str]]) -> list[list[int]]:
-        """For each block of sentences (one review's free text, in order), the part of each sentence."""
+    def predict(self, blocks: list[list[str]], allowed: list[list[tuple[int, ...]]] | None = None
+                ) -> list[list[int]]:
+        """For each block of sentences (one review's free text, in order), the part of each sentence; with
+        `allowed`, each sentence's part is one of the part indices given for it."""
+        out: list[list[int]] = []
+        for scores, block_allowed in zip(self.scores(blocks), allowed or [None] * len(blocks), strict=True):
+            if block_allowed is not None and len(scores):
+                mask = np.full(scores.shape, -np.inf, dtype=np.float32)
+                for row, parts in enumerate(block_allowed):
+                    mask[row, list(parts)] = 0.0
+                scores = scores + mask
+            out.append(scores.argmax(axis=1).tolist() if len(scores) else [])
+        return out
+
+    def scores(self, blocks: list[list[str]]) -> list[np.ndarray]:
+        """Per block, a (sentences x 4) array of the parts' scores (logits)."""
         if self.coef is None or self.intercept is None:
             raise RuntimeError("the classifier is not trained")
-        out: list[list[int]] = []
+        out: list[np.ndarray] = []
         for start in range(0, len(blocks), PREDICT_BATCH):  # a batch's features stay small (~100 MB)
             batch = blocks[start: start + PREDICT_BATCH]
-            scores = np.asarray(self._rows(batch) @ self.coef.T) + self.intercept if any(batch) else np.empty((0,))
-            flat, at = scores.argmax(axis=1).tolist() if len(scores) else [], 0
+            flat = (np.asarray(self._rows(batch) @ self.coef.T) + self.intercept if any(batch)
+                    else np.empty((0, len(ROLES))))
+            at = 0
             for block in batch:
                 out.append(flat[at: at + len(block)])
                 at += len(block)

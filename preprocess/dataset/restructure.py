@@ -1,15 +1,14 @@
 """Four-part targets (significance and novelty / acceptance / rejection / suggestions) from human reviews.
 
-(a) Rule-based: structured fields (ICLR 2024+ summary/strengths/weaknesses/questions) and free text split on
-headings like "Strengths:" (`HEADING_ROLES`). (b) LLM-based: any OpenAI-compatible endpoint through the one
-client (`preprocess/core/llm.py`: concurrent, cached on disk); an answer is used only when all four part
+(a) Rule-based: structured fields (ICLR 2024+ summary/strengths/weaknesses/questions) and free text split
+on the reviewers' own headings (`headings.HEADINGS`, a table). (b) LLM-based: any OpenAI-compatible endpoint
+through the one client (`preprocess/core/llm.py`: concurrent, cached on disk); an answer is used only when all four part
 headings are there with text under each (`preprocess/core/target.py`), else the caller falls back.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,32 +17,11 @@ from preprocess.core import prompts
 from preprocess.core.llm import ChatClient
 from preprocess.core.record import Review
 from preprocess.core.target import ROLES, canonical_parts, render_parts
+from preprocess.dataset.fields import NO_CONCERN
+from preprocess.dataset.headings import Chunk, chunks, split_markers
 
 log = logging.getLogger(__name__)
 
-
-# Heading words reviewers use, per part. A heading is a line that starts with one (after optional markdown
-# `#`/`**` or a number) and ends there or with a colon.
-HEADING_ROLES: dict[str, tuple[str, ...]] = {
-    "summary": ("summary", "summary of the paper", "paper summary", "summary of contributions", "contributions",
-                "significance", "novelty", "significance and novelty", "overview"),
-    "strengths": ("strengths", "strength", "pros", "strong points", "positives", "reasons to accept",
-                  "reasons for acceptance"),
-    "weaknesses": ("weaknesses", "weakness", "cons", "weak points", "negatives", "concerns", "limitations",
-                   "reasons to reject", "reasons for rejection"),
-    "suggestions": ("questions", "questions for the authors", "questions and suggestions", "suggestions",
-                    "suggestions for improvement", "requested changes", "minor comments", "detailed comments",
-                    "typos"),
-}
-_ROLE_OF = {name: role for role, names in HEADING_ROLES.items() for name in names}
-_HEADING = re.compile(  # "Strengths:", "## Weaknesses", "**Cons**", "*Strengths*" (ICLR 2022), "1. Questions"
-    r"^[ \t]*(?:#+[ \t]*|\*\*?|__?)?[ \t]*(?:\d+[.)][ \t]*)?(" + "|".join(
-        sorted((re.escape(n) for n in _ROLE_OF), key=len, reverse=True))
-    + r")[ \t]*(?:\*\*?|__?)?[ \t]*(?::|：|$)[ \t]*(?:\*\*?|__?)?[ \t]*", re.IGNORECASE | re.MULTILINE)
-
-# A heading word run into a line after a sentence ("... clear. Weaknesses: ..."), in combined fields.
-_INLINE_HEADING = re.compile(r"(?<=[.!?)])[ \t]+(?=(?:strengths?|weakness(?:es)?|pros|cons|questions?|"
-                             r"suggestions?|limitations)[ \t]*:)", re.IGNORECASE)
 
 # The instruction sent with every review (kept beside the part names it spells out).
 RESTRUCTURE_PROMPT = (
@@ -56,48 +34,60 @@ RESTRUCTURE_PROMPT = (
 
 
 def split_headings(text: str) -> tuple[dict[str, str], str]:
-    """Text under recognised headings, by role (repeated headings joined), and the text before any heading."""
-    matches = list(_HEADING.finditer(text))
+    """Text under headings of one part, by part (repeated headings joined), and the rest (text before any
+    heading, under a combined heading, or past a summary's paragraph), joined."""
     parts: dict[str, list[str]] = {}
-    for m, nxt in zip(matches, [*matches[1:], None][: len(matches)], strict=True):
-        chunk = text[m.end(): nxt.start() if nxt else len(text)].strip()
-        if chunk:
-            parts.setdefault(_ROLE_OF[m.group(1).lower()], []).append(chunk)
-    lead = text[: matches[0].start()].strip() if matches else text.strip()
-    return {role: "\n\n".join(chunks) for role, chunks in parts.items()}, lead
+    rest = []
+    for chunk in (c for whole in chunks(text) for c in split_markers(whole)):
+        if len(chunk.roles) == 1:
+            parts.setdefault(chunk.roles[0], []).append(chunk.text)
+        else:
+            rest.append(chunk.text)
+    return {role: "\n\n".join(texts) for role, texts in parts.items()}, "\n\n".join(rest)
 
 
 @dataclass
 class FieldParts:
-    """A review's text by part as its fields and headings say, and the free text no heading claims."""
+    """A review's text by part as its fields and headings say, and the chunks no single part claims (each with
+    the parts it may go to: the classifier chooses among them)."""
 
     parts: dict[str, list[str]]
-    free: list[str]
+    free: list[Chunk]
 
     def joined(self, role: str) -> str:
         return "\n\n".join(t.strip() for t in self.parts[role] if t.strip())
 
 
 def field_parts(review: Review) -> FieldParts:
-    """Structured fields to their parts; combined and free-text fields split at their headings (also inline
-    ones: "... well written. Weaknesses: ..."); what comes before any heading is free text."""
-    parts = {"summary": [review.title, review.summary], "strengths": [review.strengths],
-             "weaknesses": [review.weaknesses], "suggestions": [review.questions]}
+    """Structured fields to their parts; combined and free-text fields cut at their headings (`headings`:
+    also inline ones, "... well written. Weaknesses: ..."), `+`/`-` items split; an answer that raises no
+    concern ("limitations adequately addressed") is not a reason for rejection."""
+    weak, fine = _concerns(review.weaknesses)
+    parts = {"summary": [review.title, review.summary], "strengths": [review.strengths, *fine],
+             "weaknesses": weak, "suggestions": [review.questions]}
     free = []
-    for text in (review.strengths_and_weaknesses, review.text):
-        found, lead = split_headings(_INLINE_HEADING.sub("\n", text))
-        for role, chunk in found.items():
-            parts[role].append(chunk)
-        free.append(lead)
+    for text, lead in ((review.strengths_and_weaknesses, ("strengths", "weaknesses", "suggestions")),
+                       (review.text, ROLES)):
+        for chunk in (c for whole in chunks(text, lead) for c in split_markers(whole)):
+            if len(chunk.roles) == 1:
+                parts[chunk.roles[0]].append(chunk.text)
+            else:
+                free.append(chunk)
     parts["summary"].append(review.verdict)  # the reviewer's bottom line belongs with significance
-    return FieldParts(parts, [f for f in free if f.strip()])
+    return FieldParts(parts, free)
+
+
+def _concerns(text: str) -> tuple[list[str], list[str]]:
+    """A weaknesses text's paragraphs: those that raise a concern, and answers that say there is none."""
+    paragraphs = [p for p in text.split("\n\n") if p.strip()]
+    return [p for p in paragraphs if not NO_CONCERN.search(p)], [p for p in paragraphs if NO_CONCERN.search(p)]
 
 
 def rule_based(review: Review) -> str | None:
     """Four parts from fields and headings alone, free text counted as significance; None unless all four
     have text."""
     split = field_parts(review)
-    split.parts["summary"] += split.free
+    split.parts["summary"] += [c.text for c in split.free]
     joined = [split.joined(role) for role in ROLES]
     return render_parts(joined) if all(joined) else None
 

@@ -1,8 +1,10 @@
 """Training targets per paper: every review in four parts, by the first route that gives all four.
 
     fields   the review's own fields and headings (`restructure.field_parts`): nothing left over
-    offline  free text no heading claims is placed sentence by sentence by the classifier (`parts`); a part
-             the review says nothing about reads "None." (as the LLM route's prompt asks)
+    offline  text no single part claims (no heading, a combined heading such as `Weaknesses / Questions`,
+             past a summary's paragraph: `headings`) is placed sentence by sentence by the classifier (`parts`),
+             among the parts its heading allows; a part the review says nothing about reads "None." (as the
+             LLM route's prompt asks) and is counted as empty in the meta
     llm      an OpenAI-compatible endpoint (`--llm-url`), for the reviews the fields did not settle
     raw      the review as written (`--target raw`, or `--parts none` and the fields fell short)
 The route of every target is counted in the build's meta.
@@ -61,28 +63,39 @@ def llm_parts(reviews: list[Review], llm: LLMOptions, cache: Path, stats: Counte
 def offline_parts(reviews: list[Review], classifier: PartsClassifier | None, stats: Counter
                   ) -> dict[int, tuple[str | None, str]]:
     """id(review) -> (four-part text or None, route): fields alone where they say everything, else the
-    classifier places the free text (without one, the fields' parts or None)."""
+    classifier places the text no single part claims, each sentence among the parts its heading allows
+    (without a classifier such a review stays raw: nothing falls silently into the first part)."""
     splits = {id(r): restructure.field_parts(r) for r in reviews}
-    pending = [r for r in reviews if splits[id(r)].free] if classifier else []
-    pieces = {id(r): units("\n".join(splits[id(r)].free)) for r in pending}
-    guesses = classifier.predict([[s for _, s in pieces[id(r)]] for r in pending]) if pending else []
-    for review, guess in zip(pending, guesses, strict=True):
-        for role_index, role in enumerate(ROLES):
-            placed = [u for u, g in zip(pieces[id(review)], guess, strict=True) if g == role_index]
-            if placed:
-                splits[id(review)].parts[role].append(join_units(placed))
+    pending = {id(r) for r in reviews if splits[id(r)].free} if classifier else set()
+    for key in pending:
+        _place(splits[key], classifier)
     out: dict[int, tuple[str | None, str]] = {}
     for review in reviews:
-        split, classified = splits[id(review)], id(review) in pieces
-        if not classified:
-            split.parts["summary"] += split.free  # no classifier: free text reads as significance
+        split, classified = splits[id(review)], id(review) in pending
         joined = [split.joined(role) for role in ROLES]
+        if split.free and not classified:
+            out[id(review)] = (None, "raw")
+            continue
         if classifier is not None:  # the offline route says "None." where the review is silent
             stats["empty parts filled"] += sum(not j for j in joined)
             joined = [j or EMPTY_PART for j in joined]
         text = render_parts(joined) if all(joined) else None
         out[id(review)] = (text, ("offline" if classified else "fields") if text else "raw")
     return out
+
+
+def _place(split: restructure.FieldParts, classifier: PartsClassifier) -> None:
+    """The free chunks' sentences, read as one sequence, each put in the part the classifier gives it."""
+    pieces = [(chunk, units(chunk.text)) for chunk in split.free]
+    sentences = [s for _, found in pieces for _, s in found]
+    allowed = [tuple(ROLES.index(r) for r in chunk.roles) for chunk, found in pieces for _ in found]
+    guess = iter(classifier.predict([sentences], [allowed])[0] if sentences else [])
+    for _, found in pieces:
+        labels = [next(guess) for _ in found]
+        for role_index, role in enumerate(ROLES):
+            placed = [u for u, g in zip(found, labels, strict=True) if g == role_index]
+            if placed:
+                split.parts[role].append(join_units(placed))
 
 
 def make_targets(papers: list[Paper], options: FormatOptions, llm: LLMOptions, cache: Path,

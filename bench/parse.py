@@ -8,9 +8,11 @@
 Speed: the fixture PDFs (../shared/fixtures) are repeated until at least --min-pages pages, then
 parsed by `parse_batch` (worker processes, as `make` runs it) with --workers and with 1 worker
 (wall clock), and once in this process (pages per CPU-second, steady under other load).
-Quality, per PDF: title and abstract found, body sections, leftover margin line numbers, and for
-PDFs with a GROBID TEI the recall of GROBID's section headings. Rendered sample PDFs under
-data/sample/ (some with ICLR margin numbers) join the quality table when present. The grobid
+Quality, per PDF: title equal to the truth (the GROBID TEI's title where one lies beside the PDF, else
+`titles.json` beside it, else `TRUTH` below; case ignored), abstract words, body sections, the share of
+the PDF's raw pypdfium2 words that land in body sections (a wrong appendix or back-matter call shows as
+a small share), leftover margin line numbers, and for PDFs with a GROBID TEI the recall of its headings.
+Rendered sample PDFs under data/sample/ (some with ICLR margin numbers) join the quality table when present. The grobid
 backend is timed only when $GROBID_URL answers, the nougat backend only when its weights are present
 ($NOUGAT_MODEL, or facebook/nougat-base in the Hugging Face cache), on fewer pages (--nougat-min-pages).
 """
@@ -32,9 +34,22 @@ sys.path.insert(0, str(REPO))
 from preprocess.pdf.backends import BACKENDS, backend_problem, parse_pdf  # noqa: E402
 from preprocess.pdf.batch import parse_batch  # noqa: E402
 from preprocess.pdf.grobid import tei_to_record  # noqa: E402
-from preprocess.pdf.quality import body_headings, heading_recall, margin_number_runs, record_text  # noqa: E402
+from preprocess.pdf.quality import (  # noqa: E402
+    body_headings,
+    heading_recall,
+    kind_words,
+    margin_number_runs,
+    pdf_words,
+    record_text,
+)
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
+# Titles read by hand for fixture PDFs with neither a GROBID TEI nor a titles.json beside them.
+TRUTH = {
+    "futoma2017improved.pdf": (
+        "An Improved Multi-Output Gaussian Process RNN with Real-Time Validation for Early Sepsis Detection"
+    ),
+}
 
 
 def fixture_pdfs() -> list[Path]:
@@ -43,17 +58,32 @@ def fixture_pdfs() -> list[Path]:
     return sorted(FIXTURES.rglob("*.pdf"))
 
 
+def true_title(pdf: Path) -> str | None:
+    """The fixture's known title (see the module docstring), None where there is none."""
+    tei = pdf.parent / (pdf.stem + ".tei.xml")
+    if tei.exists():
+        return tei_to_record(tei.read_text(encoding="utf-8")).title
+    titles = pdf.parent / "titles.json"
+    if titles.exists():
+        return json.loads(titles.read_text(encoding="utf-8")).get(pdf.name)
+    return TRUTH.get(pdf.name)
+
+
 def quality(pdf: Path, backend: str) -> dict:
     """One PDF's quality row; recall against GROBID's headings where its TEI lies beside it."""
     try:
         record = parse_pdf(pdf, backend)
     except Exception as exc:  # a row, not a crash: the table shows what failed
         return {"file": pdf.name, "error": str(exc)}
+    truth, words = true_title(pdf), kind_words(record)
     row = {
         "file": pdf.name,
         "pages": record.pages,
         "title": bool(record.title),
+        "title_true": None if truth is None else record.title.casefold() == truth.casefold(),
         "abstract_words": len(record.abstract.split()),
+        "body_word_share": round(words["body"] / max(pdf_words(pdf), 1), 3),
+        "back_words": words["appendix"] + words["acknowledgements"],
         "body_sections": len(body_headings(record)),
         "references": len(record.references),
         "margin_number_runs": margin_number_runs(record_text(record)),
@@ -168,16 +198,19 @@ def main() -> None:
         timing = speed(pdfs, backend, args.nougat_min_pages if backend == "nougat" else args.min_pages, args.workers)
         results["backends"][backend] = {"speed": timing, "quality": rows}
         print(f"\n## {backend}: {timing}")
-        print("| file | pages | title | abstract words | body sections | refs | margin runs | recall |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| file | pages | title = truth | abstract words | body sections | body words / PDF words "
+              "| appendix + ack. words | refs | margin runs | recall |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             if "error" in r:
                 print(f"| {r['file']} | error: {r['error']} |")
                 continue
             recall = f"{r['heading_recall']:.0%}" if "heading_recall" in r else "-"
+            title = {True: "yes", False: "NO", None: "found" if r["title"] else "NONE"}[r["title_true"]]
             print(
-                f"| {r['file']} | {r['pages']} | {'yes' if r['title'] else 'NO'} | {r['abstract_words']} "
-                f"| {r['body_sections']} | {r['references']} | {r['margin_number_runs']} | {recall} |"
+                f"| {r['file']} | {r['pages']} | {title} | {r['abstract_words']} | {r['body_sections']} "
+                f"| {r['body_word_share']:.0%} | {r['back_words']} | {r['references']} "
+                f"| {r['margin_number_runs']} | {recall} |"
             )
     if args.long_lines:
         results["long"] = long_case(args.long_lines)

@@ -17,6 +17,8 @@ from preprocess.pdf.lines import LEADING_NUMBER, TRAILING_NUMBER, Line
 log = logging.getLogger(__name__)
 
 BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demi|medi|\.B\b|-B\b|CMBX", re.I)
+WORD_INITIAL = re.compile(r"(?<!\S)[^\W\d_]")
+TITLE_ZONE = 0.6  # page 1's upper part, where `find_title` looks: lines there get a `title_size`
 
 
 def _units(text: str) -> int:
@@ -73,6 +75,20 @@ def _number_free_span(textpage, first: int, text: str, left: float, right: float
     return left, right
 
 
+def _initials_size(textpage, first: int, text: str) -> float:
+    """The glyph height that at least half the line's word-initial letters reach. A title set in small
+    capitals ("FORMATTING" as a large F and a smaller ORMATTING) is measured by its capitals this way, not by
+    whichever letter lies in the middle of the line; a lone drop cap does not count. 0.0 without such words."""
+    if _units(text) != len(text):
+        return 0.0
+    sizes = []
+    for match in WORD_INITIAL.finditer(text[:200]):
+        _, bottom, _, top = textpage.get_charbox(first + match.start(), loose=True)
+        sizes.append(top - bottom)
+    sizes.sort(reverse=True)
+    return round(sizes[(len(sizes) - 1) // 2], 1) if sizes else 0.0
+
+
 def _gap_cut(textpage, first: int, text: str, size: float) -> int:
     """Where a bold line jumps right by more than 2.5 glyph heights (figure labels on a heading's
     baseline); 0 when it does not."""
@@ -114,6 +130,8 @@ def _pdfium_page_lines(page, pageno: int) -> list[Line]:
                         last_font, last_weight = _font_info(textpage, max(last, 0))
                         weight = min(weight, last_weight) if last_font != font else weight
                         font = font if last_weight >= 600 or BOLD_NAME.search(last_font) else last_font
+                    title_zone = pageno == 0 and height - top < TITLE_ZONE * height
+                    title_size = _initials_size(textpage, first, stripped) if title_zone else 0.0
                     bold_lead = 0 if weight >= 600 else _bold_lead(textpage, first, min(len(stripped), 90))
                     body_x0, body_x1 = _number_free_span(textpage, first, stripped, left, right)
                     if weight >= 600 and len(stripped) <= 120 and _units(stripped) == len(stripped):
@@ -121,7 +139,7 @@ def _pdfium_page_lines(page, pageno: int) -> list[Line]:
                         stripped = stripped[:cut].rstrip() if cut else stripped
                 except Exception:  # a glyph without a box: keep the text, lose the style
                     left = right = top = bottom = 0.0
-                    font, weight, bold_lead = "", 0, 0
+                    font, weight, bold_lead, title_size = "", 0, 0, 0.0
                     body_x0 = body_x1 = 0.0
                 lines.append(
                     Line(
@@ -131,6 +149,7 @@ def _pdfium_page_lines(page, pageno: int) -> list[Line]:
                         x1=right,
                         top=height - top,
                         size=round(max(top - bottom, 0.0), 1),
+                        title_size=title_size,
                         font=font,
                         bold=weight >= 600 or bool(BOLD_NAME.search(font)),
                         bold_lead=bold_lead,

@@ -23,6 +23,7 @@ class Line:
     x1: float = 0.0
     top: float = 0.0
     size: float = 0.0  # glyph box height: a font-size proxy that survives scaled text matrices
+    title_size: float = 0.0  # page 1's upper lines: the size most word initials reach (small-capital titles)
     font: str = ""
     bold: bool = False
     bold_lead: int = 0  # characters of a bold run-in lead ("Training Data Our model ...")
@@ -36,15 +37,28 @@ class Line:
         return self.page_width > 0
 
 
-def _hyphenated(joined: str, nxt: str) -> bool:
-    """`joined` ends in a lower-case word broken by a hyphen that `nxt` continues ("repre-" + "sentation"), and
-    not in a compound's hyphen ("state-of-the-"). Looks at the end only: linear in the text, however long."""
-    if len(joined) < 2 or joined[-1] != "-" or not ("a" <= joined[-2] <= "z") or not nxt[:1].islower():
+def _end(chunks: list[str], n: int) -> str:
+    """The last `n` characters of the text the chunks join to (fewer if it is shorter)."""
+    out = ""
+    for chunk in reversed(chunks):
+        out = chunk[-(n - len(out)) :] + out
+        if len(out) >= n:
+            break
+    return out
+
+
+def _hyphenated(chunks: list[str], nxt: str) -> bool:
+    """The joined chunks end in a lower-case word broken by a hyphen that `nxt` continues ("repre-" +
+    "sentation"), and not in a compound's hyphen ("state-of-the-"). Reads back over the last word only."""
+    end = _end(chunks, 2)
+    if len(end) < 2 or end[-1] != "-" or not ("a" <= end[-2] <= "z") or not nxt[:1].islower():
         return False
-    i = len(joined) - 2
-    while i >= 0 and (joined[i].isalnum() or joined[i] == "_"):  # back over the word (regex \w)
-        i -= 1
-    return not (i >= 0 and joined[i] == "-")
+    chars = (c for chunk in reversed(chunks) for c in reversed(chunk))
+    next(chars)  # the hyphen
+    for char in chars:  # back over the word (regex \w)
+        if not (char.isalnum() or char == "_"):
+            return char != "-"
+    return True
 
 
 def _cjk_join(tail: str, nxt: str) -> bool:
@@ -56,17 +70,17 @@ def _cjk_join(tail: str, nxt: str) -> bool:
 
 def join_lines(texts: list[str]) -> str:
     """Join wrapped lines into one string, undoing end-of-line hyphenation of lower-case words; CJK lines
-    join without a space (the script has none between words)."""
-    parts: list[str] = []
-    tail = ""  # the joined text's last line piece: all the hyphenation rule looks at
+    join without a space (the script has none between words). Linear in the text: each piece joined without
+    a space is kept as a chunk of its part and the chunks are joined once at the end."""
+    parts: list[list[str]] = []  # each part: chunks that join without a space
     for text in texts:
-        if not parts or parts == [""]:  # nothing joined yet
-            parts = [text]
-        elif _hyphenated(tail, text):
-            parts[-1] = parts[-1][:-1] + text
-        elif _cjk_join(tail, text):
-            parts[-1] += text
+        if not parts or parts == [[""]]:  # nothing joined yet
+            parts = [[text]]
+        elif _hyphenated(parts[-1], text):
+            parts[-1][-1] = parts[-1][-1][:-1]
+            parts[-1].append(text)
+        elif _cjk_join(_end(parts[-1], 2), text):
+            parts[-1].append(text)
         else:
-            parts.append(text)
-        tail = parts[-1]
-    return " ".join(parts)
+            parts.append([text])
+    return " ".join("".join(chunks) for chunks in parts)

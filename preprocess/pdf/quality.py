@@ -1,4 +1,5 @@
-"""Quality measures for parsed papers: heading recall against a reference parse, leftover margin numbers.
+"""Quality measures for parsed papers: heading recall against a reference parse, leftover margin numbers,
+words per section kind against the PDF's own word count.
 
 Used by `bench/parse.py` and the tests; the reference is GROBID's TEI (or any record with sections).
 """
@@ -6,9 +7,11 @@ Used by `bench/parse.py` and the tests; the reference is GROBID's TEI (or any re
 from __future__ import annotations
 
 import re
+from collections import Counter
 from difflib import SequenceMatcher
+from pathlib import Path
 
-from preprocess.core.record import body_sections
+from preprocess.core.record import body_sections, word_count
 from preprocess.pdf.record import ParsedPaper
 
 STOP = {"a", "an", "and", "the", "of", "for", "in", "on", "to", "with", "vs"}
@@ -62,3 +65,28 @@ def record_text(paper: ParsedPaper) -> str:
     for section in paper.sections:
         parts += [section.heading, section.text]
     return "\n".join(parts)
+
+
+def kind_words(paper: ParsedPaper) -> Counter:
+    """Words in a paper's sections by kind (body, acknowledgements, appendix); zero for a kind it lacks."""
+    words: Counter = Counter({"body": 0, "acknowledgements": 0, "appendix": 0})
+    for section in paper.sections:
+        words[section.kind] += word_count(section.text)
+    return words
+
+
+def pdf_words(path: Path) -> int:
+    """Words in every page's raw text layer (pypdfium2, no cleaning): what a parse's shares are taken of."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument(str(path))
+    try:
+        total = 0
+        for page in doc:
+            textpage = page.get_textpage()
+            total += word_count(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return total
+    finally:
+        doc.close()

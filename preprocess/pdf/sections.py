@@ -10,12 +10,18 @@ from __future__ import annotations
 import re
 
 from preprocess.core.record import Section
+from preprocess.pdf.contents import drop_contents
 from preprocess.pdf.headings import Heading, body_style, find_headings, split_run_in, style
 from preprocess.pdf.lines import Line, join_lines
 from preprocess.pdf.record import ParsedPaper
 from preprocess.pdf.vocab import ABSTRACT, CJK, NOT_TITLE, STOP_ABSTRACT, heading_kind, tidy_heading
 
 CJK_RE = re.compile(CJK)
+
+
+def title_size(line: Line) -> float:
+    """A line's size for the title rule: its largest common letter size (small-capital titles mix two)."""
+    return max(line.size, line.title_size)
 
 
 def find_title(lines: list[Line], body: tuple[str, float]) -> tuple[str, int]:
@@ -39,14 +45,15 @@ def find_title(lines: list[Line], body: tuple[str, float]) -> tuple[str, int]:
         cands = [i for i in first if plausible(i)]
         if not cands:
             return "", -1
-        top_size = max(lines[i].size for i in cands)
+        top_size = max(title_size(lines[i]) for i in cands)
         if top_size < body[1] * 1.1:
             cands = cands[:1]
-        start = next(i for i in cands if lines[i].size >= top_size - 0.6)
+        start = next(i for i in cands if title_size(lines[i]) >= top_size - 0.6)
+        size = title_size(lines[start])
         block = [start]
         j = start + 1
-        while j < len(lines) and lines[j].page == 0 and abs(lines[j].size - lines[start].size) <= 0.6:
-            if lines[j].top - lines[block[-1]].top > 2.2 * lines[start].size:
+        while j < len(lines) and lines[j].page == 0 and abs(title_size(lines[j]) - size) <= 0.6:
+            if lines[j].top - lines[block[-1]].top > 2.2 * size:
                 break
             block.append(j)
             j += 1
@@ -194,7 +201,7 @@ def split_sections(lines: list[Line]) -> ParsedPaper:
         out.warnings.append("no text")
         return out
     body = body_style(lines)
-    lines = split_run_in(lines)
+    lines = split_run_in(drop_contents(lines))
     out.title, title_end = find_title(lines, body)
     heads = [h for h in find_headings(lines, body, title_end + 1) if not ABSTRACT.fullmatch(h.text)]
     out.abstract, abstract_end = find_abstract(lines, heads, title_end + 1)

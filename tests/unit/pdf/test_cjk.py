@@ -6,6 +6,8 @@ The PDFs are written by `raw_pdfs.cjk_paper` (our own text, the PDF standard's n
 
 from __future__ import annotations
 
+import time
+
 from conftest import generated_pdf
 from raw_pdfs import cjk_paper
 
@@ -83,3 +85,21 @@ def test_cjk_lines_join_without_spaces_and_words_count_per_character():
     assert join_lines(["一种方法,", "在三个基准上"]) == "一种方法,在三个基准上"  # NFKC turns "，" into ","
     assert word_count("我们提出 a sparse 方法。") == 6 + 2
     assert word_count("plain English words") == 3
+
+
+def _join_seconds(lines: int) -> float:
+    texts = ["本文研究如何为科学论文自动生成评审意见并在三个基准上取得更好的结果"] * lines  # one CJK paragraph
+    best = float("inf")
+    for _ in range(3):  # the best of three: other load on the machine only ever adds time
+        start = time.perf_counter()
+        joined = join_lines(texts)
+        best = min(best, time.perf_counter() - start)
+    assert len(joined) == lines * len(texts[0])
+    return best
+
+
+def test_cjk_joining_is_linear_in_the_lines():
+    """80,000 CJK lines took 47 s where 40,000 took 4 s (issue 24): each join copied the whole paragraph.
+    Four times the lines must take about four times as long (quadratic: sixteen); 9 leaves room for noise."""
+    small, large = _join_seconds(2_500), _join_seconds(10_000)
+    assert large < 9 * max(small, 1e-3), (small, large)

@@ -2,11 +2,13 @@
 
 `make train` records the recipe with its `ARGS` as `saves/<name>/train.yaml`; export, predict, serve and review
 read the model keys from that record (`trained_recipe`), so an override given at training follows the run.
-`SAVES_DIR` moves every output elsewhere.
+`SAVES_DIR` moves every output elsewhere. Nothing else does: a recipe name is one safe file name (`recipe_name`,
+checked wherever a recipe is loaded), and ARGS may not set where outputs go (`DERIVED_KEYS`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from preprocess.core.names import dataset_list, held_out_name
+from preprocess.core.names import dataset_list, held_out_name, safe_name
 
 RECIPES = Path("recipes")
 DEFAULT_SAVES = Path("saves")  # what recipes name as output_dir
@@ -23,6 +25,9 @@ MODEL_KEYS = ("model_name_or_path", "template", "trust_remote_code", "rope_scali
               "cutoff_len", "dataset_dir", "enable_liger_kernel")
 ADAPTER_KEYS = ("adapter_name_or_path", "ref_model_adapters")  # LoRAs a run starts from, or its reference loads
 QUANT_KEYS = ("quantization_bit", "quantization_type", "double_quantization", "quantization_method")
+# Where a run writes: derived from the recipe's name (`saves/<name>/...`), never given in ARGS, so no run writes
+# into another run's folder and export, predict and eval always find the run.
+DERIVED_KEYS = ("output_dir", "export_dir", "logging_dir", "out")
 
 
 class RecipeError(ValueError):
@@ -34,9 +39,18 @@ def saves() -> Path:
     return Path(os.environ.get("SAVES_DIR") or DEFAULT_SAVES)
 
 
+def recipe_name(name: str) -> str:
+    """`name` if it is one safe path component (`safe_name`), else a RecipeError: a recipe name becomes
+    `recipes/<name>.yaml` and `saves/<name>/`, and must stay inside both."""
+    try:
+        return safe_name(name, "RECIPE")
+    except ValueError as exc:
+        raise RecipeError(f"{exc}: a recipe is a file name under {RECIPES}/") from exc
+
+
 def load_recipe(name: str) -> dict[str, Any]:
     """Read `recipes/<name>.yaml`; its output_dir must be `saves/<name>`."""
-    path = RECIPES / f"{name}.yaml"
+    path = RECIPES / f"{recipe_name(name)}.yaml"
     if not path.exists():
         known = ", ".join(sorted(p.stem for p in RECIPES.glob("*.yaml")))
         raise RecipeError(f"{path} does not exist; recipes: {known}")
@@ -57,12 +71,17 @@ def trained_recipe(name: str) -> dict[str, Any]:
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    """`key=value` strings -> dict, values read as YAML scalars (so `5.0e-5` is a float)."""
+    """`key=value` strings -> dict, values read as YAML scalars (so `5.0e-5` is a float). `DERIVED_KEYS` are
+    refused: a run's outputs go where its recipe's name puts them."""
     out = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise RecipeError(f"override {pair!r} is not key=value")
+        if key in DERIVED_KEYS:
+            raise RecipeError(f"ARGS {key}={value}: outputs go to {saves()}/<recipe>/, named by RECIPE alone (so no "
+                              "run overwrites another, and export, predict and eval find it); for a separate run, "
+                              "copy the recipe under a new name, or set SAVES_DIR")
         out[key] = yaml.safe_load(value) if value else ""
     return out
 
@@ -73,6 +92,35 @@ def eval_datasets(recipe: dict[str, Any]) -> str:
     if not names:
         raise RecipeError("recipe names no dataset")
     return ",".join(held_out_name(n) for n in names)
+
+
+def require_rows(dataset_dir: str | Path, datasets: str) -> None:
+    """A RecipeError naming the file when a registered dataset in `datasets` (comma-separated) is missing or has
+    no rows: LLaMA-Factory would end in tracebacks over an empty split. Datasets not registered by a local file
+    (hub names) are left to it."""
+    root = Path(dataset_dir)
+    try:
+        info = json.loads((root / "dataset_info.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for name in dataset_list(datasets):
+        file_name = (info.get(name) or {}).get("file_name")
+        if not file_name:
+            continue
+        path = root / file_name
+        if not path.exists():
+            raise RecipeError(f"{path}: dataset {name} is registered but its file is missing (make data)")
+        if path.is_file() and not _has_rows(path):  # (a folder of files is LLaMA-Factory's to read)
+            raise RecipeError(f"{path}: dataset {name} is empty (0 rows): nothing to predict; rebuild it (make data)")
+
+
+def _has_rows(path: Path) -> bool:
+    """Whether a JSON Lines (or JSON array) file holds at least one row, reading no more than its first row."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        if path.suffix != ".json":
+            return any(line.strip() for line in handle)
+        head = "".join(handle.read(4096).split())
+    return head not in ("", "[]")
 
 
 def with_saves(recipe: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from lifecycle.recipe import (
     load_recipe,
     model_config,
     parse_overrides,
+    require_rows,
     saves,
     trained_recipe,
     with_saves,
@@ -80,6 +81,7 @@ def predict(name: str, recipe: dict[str, Any], overrides: dict[str, Any], out: s
     config.update(overrides)
     if options.get("DATA"):
         config["eval_dataset"] = str(options["DATA"])
+    require_rows(config["dataset_dir"], config["eval_dataset"])
     temperature = float(options.get("TEMPERATURE") or 0)
     if temperature > 0:  # the reference: sampling at 0.35-0.5 reviewed better than greedy
         config.update(do_sample=True, temperature=temperature)

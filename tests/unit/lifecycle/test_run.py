@@ -64,8 +64,17 @@ def read(path: Path) -> dict:
     return yaml.safe_load(path.read_text())
 
 
-def test_predict_is_greedy_by_default(calls):
-    run.predict("tiny", run.load_recipe("tiny"), {})
+def with_test_split(tmp_path: Path) -> dict:
+    """tiny's recipe over a dataset dir (under tmp) whose `sample_test` has a row: predict checks the split."""
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    (data / "dataset_info.json").write_text('{"sample_test": {"file_name": "sample_test.jsonl"}}')
+    (data / "sample_test.jsonl").write_text('{"instruction": "i", "input": "p", "output": "r"}\n')
+    return {**run.load_recipe("tiny"), "dataset_dir": str(data)}
+
+
+def test_predict_is_greedy_by_default(calls, tmp_path):
+    run.predict("tiny", with_test_split(tmp_path), {})
     config = read(saves() / "tiny" / "predict.yaml")
     assert config["do_sample"] is False and "temperature" not in config
 
@@ -77,11 +86,11 @@ def test_predict_temperature_turns_sampling_on(calls):
     assert calls == [("train", str(saves() / "tiny" / "predict.yaml"))]
 
 
-def test_predict_vllm_backend_runs_our_script_on_the_same_config(calls):
-    run.predict("tiny", run.load_recipe("tiny"), {"BACKEND": "vllm"})
+def test_predict_vllm_backend_runs_our_script_on_the_same_config(calls, tmp_path):
+    run.predict("tiny", with_test_split(tmp_path), {"BACKEND": "vllm"})
     assert calls == [(sys.executable, "scripts/vllm_infer.py", str(saves() / "tiny" / "predict.yaml"))]
     with pytest.raises(RecipeError, match="BACKEND=tgi"):
-        run.predict("tiny", run.load_recipe("tiny"), {"BACKEND": "tgi"})
+        run.predict("tiny", with_test_split(tmp_path), {"BACKEND": "tgi"})
 
 
 def test_export_merges_into_the_unquantized_base_with_the_cutoff(calls):

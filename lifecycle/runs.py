@@ -7,13 +7,15 @@ Keys that change no weight (logging, saving, workers; `NOT_IDENTITY`) are left o
 the run's length (`LENGTH_KEYS`), so a finished run can be extended by resuming with more steps.
 
 A checkpoint is complete when Trainer finished writing it: `trainer_state.json` (written last) reads as JSON
-with the folder's step, the weights are there, and `optimizer.pt`, when present, is a whole zip archive.
+with the folder's step, the weights are there and whole (a safetensors file as long as its header says, a `.bin`
+a whole zip archive), and `optimizer.pt`, when present, is a whole zip archive.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import struct
 import time
 import zipfile
 from dataclasses import asdict, dataclass, field
@@ -122,6 +124,46 @@ def checkpoints(folder: Path) -> list[Path]:
     return sorted(found, key=step_of, reverse=True)
 
 
+def safetensors_problem(path: Path) -> str | None:
+    """Why `path` is not a whole safetensors file, from its header alone (no tensor is read), or None.
+
+    The format: an 8-byte little-endian header length, a JSON header whose tensors' `data_offsets` index the
+    bytes after it; the safetensors loader refuses a file whose length is not header + the last offset."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        head = handle.read(8)
+        if len(head) < 8:
+            return f"{path.name} is cut short ({size} bytes)"
+        (length,) = struct.unpack("<Q", head)
+        if length > min(size - 8, 100_000_000):  # the loader's own cap on a header is 100 MB
+            return f"{path.name} is cut short ({size:,} bytes, its header alone says {length:,})"
+        try:
+            header = json.loads(handle.read(length))
+        except ValueError:
+            return f"{path.name} has an unreadable header"
+    ends = [v["data_offsets"][1] for k, v in header.items() if k != "__metadata__" and isinstance(v, dict)
+            and len(v.get("data_offsets") or ()) == 2]
+    expected = 8 + length + max(ends, default=0)
+    return None if size == expected else f"{path.name} is cut short ({size:,} of {expected:,} bytes)"
+
+
+def weights_problem(ckpt: Path) -> str | None:
+    """Why the weights in `ckpt` cannot be loaded (none there, or a file cut short), or None."""
+    present = [ckpt / name for name in WEIGHTS if (ckpt / name).is_file()]
+    if not any(p.stat().st_size for p in present):
+        return "no weights"
+    for path in present:
+        if path.suffix == ".safetensors":
+            problem = safetensors_problem(path)
+        elif path.suffix == ".bin" and not zipfile.is_zipfile(path):
+            problem = f"{path.name} is cut short"
+        else:
+            problem = None
+        if problem:
+            return problem
+    return None
+
+
 def checkpoint_problem(ckpt: Path) -> str | None:
     """Why `ckpt` is not a complete checkpoint (a save that was cut short), or None."""
     try:
@@ -132,8 +174,9 @@ def checkpoint_problem(ckpt: Path) -> str | None:
         return "trainer_state.json is cut short"
     if state.get("global_step") != step_of(ckpt):
         return f"trainer_state.json is at step {state.get('global_step')}, not {step_of(ckpt)}"
-    if not any((ckpt / name).is_file() and (ckpt / name).stat().st_size for name in WEIGHTS):
-        return "no weights"
+    weights = weights_problem(ckpt)
+    if weights:
+        return weights
     optimizer = ckpt / "optimizer.pt"
     if optimizer.exists() and not zipfile.is_zipfile(optimizer):
         return "optimizer.pt is cut short"

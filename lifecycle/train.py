@@ -3,9 +3,10 @@
 A run owns `saves/<name>/` (see `runs`). A new run starts only in an empty folder: one holding an unfinished run
 is refused (RESUME=1 continues it), one holding a finished run of other settings is refused (FRESH=1 moves it to
 `saves/<name>.<time>/` and starts over), and the same finished run again is nothing to do. RESUME=1 takes the
-recorded ARGS (ARGS given now are added), refuses when recipe, ARGS or data no longer make the same run, and
-resumes from the newest complete checkpoint of that run, passing over cut-short ones. `train.yaml`, the run's
-record that export, predict and review read, is written once; a resume launches from `train.resume.yaml`.
+recorded ARGS (ARGS given now are added), refuses when recipe, ARGS or data no longer make the same run (or,
+into a finished run, when ARGS other than its length are given: nothing would train with them), and resumes
+from the newest complete checkpoint of that run, passing over cut-short ones. `train.yaml`, the run's record
+that export, predict and review read, is written once; a resume launches from `train.resume.yaml`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from typing import Any
 
 from lifecycle.launch import cli, launch_env, write_config
 from lifecycle.recipe import RecipeError, saves
-from lifecycle.runs import RunRecord, archive, describe, differences, has_outputs, last_good_checkpoint, now, stamp
+from lifecycle.runs import (
+    LENGTH_KEYS,
+    RunRecord,
+    archive,
+    describe,
+    differences,
+    has_outputs,
+    last_good_checkpoint,
+    now,
+    stamp,
+)
 from lifecycle.s2attn.launcher import launch_train
 
 
@@ -88,6 +99,12 @@ def _resume(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc:
     for line in passed:
         print(line, flush=True)
     if old.status == "finished" and new.length == old.length:
+        given = {k: v for k, v in overrides.items() if k not in LENGTH_KEYS}
+        if given:  # settings a caller believes it trained with, while nothing trains
+            changes = "; ".join(f"{k}: {old.config.get(k, recipe.get(k))!r} -> {v!r}" for k, v in given.items())
+            raise RecipeError(f"RESUME=1: the run in {folder} finished {old.ended} and nothing would train, so ARGS "
+                              f"would change nothing ({changes}). Drop them, give more max_steps or "
+                              "num_train_epochs to extend the run, or FRESH=1 to train it again")
         print(f"the run in {folder} finished {old.ended}: nothing to resume (more max_steps or num_train_epochs "
               "in ARGS extend it)", flush=True)
         return 0

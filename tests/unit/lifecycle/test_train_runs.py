@@ -9,13 +9,19 @@ import json
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+from safetensors import SafetensorError
+from safetensors.numpy import load_file
+from safetensors.numpy import save as safetensors_bytes
 
 from lifecycle import train as train_module
 from lifecycle.recipe import RecipeError, load_recipe, saves
-from lifecycle.runs import RunRecord, checkpoint_problem
+from lifecycle.runs import RunRecord, checkpoint_problem, safetensors_problem
 from lifecycle.train import train
+
+WEIGHTS = safetensors_bytes({"lora_A.weight": np.zeros((8, 64), dtype=np.float32)})  # a whole adapter file
 
 
 class FakeTrainer:
@@ -36,14 +42,14 @@ class FakeTrainer:
             if step % int(config["save_steps"]) == 0:
                 ckpt = out / f"checkpoint-{step}"
                 ckpt.mkdir(parents=True, exist_ok=True)
-                (ckpt / "adapter_model.safetensors").write_bytes(b"weights")
+                (ckpt / "adapter_model.safetensors").write_bytes(WEIGHTS)
                 if step == self.die_saving:
                     (ckpt / "optimizer.pt").write_bytes(b"PK\x03\x04 cut")  # killed while writing the optimizer
                     return 137
                 with zipfile.ZipFile(ckpt / "optimizer.pt", "w") as archive:
                     archive.writestr("data.pkl", b"state")
                 (ckpt / "trainer_state.json").write_text(json.dumps({"global_step": step}))
-        (out / "adapter_model.safetensors").write_bytes(b"weights")
+        (out / "adapter_model.safetensors").write_bytes(WEIGHTS)
         (out / "trainer_state.json").write_text(json.dumps({"global_step": int(config["max_steps"])}))
         return 0
 
@@ -138,3 +144,48 @@ def test_every_recipe_checkpoints_at_least_every_tenth_of_a_run():
     for path in sorted(Path("recipes").glob("*.yaml")):
         save = yaml.safe_load(path.read_text())["save_steps"]
         assert isinstance(save, float) and 0 < save <= 0.1, f"{path}: save_steps {save}"
+
+
+def test_a_cut_short_adapter_is_passed_over_and_the_checkpoint_before_resumed(tmp_path, trainer, capsys):
+    """The newest checkpoint's adapter_model.safetensors cut short (a kill or a full disk while the weights were
+    written, the rest of the checkpoint whole): RESUME=1 names it and resumes from the one before."""
+    assert train("tiny", load_recipe("tiny"), args(tmp_path), 1, False) == 0
+    record = RunRecord.load(run_dir())
+    record.status = "failed (exit 137)"  # killed after its last checkpoint
+    record.save(run_dir())
+    adapter = run_dir() / "checkpoint-6" / "adapter_model.safetensors"
+    adapter.write_bytes(WEIGHTS[: len(WEIGHTS) // 2])
+    assert train("tiny", load_recipe("tiny"), {}, 1, True) == 0
+    out = capsys.readouterr().out
+    assert f"skipping checkpoint-6: adapter_model.safetensors is cut short ({len(WEIGHTS) // 2:,} of " \
+           f"{len(WEIGHTS):,} bytes)" in out
+    assert f"resuming from {run_dir() / 'checkpoint-4'}" in out
+    assert trainer.calls[-1]["resume_from_checkpoint"] == str(run_dir() / "checkpoint-4")
+
+
+def test_resume_into_a_finished_run_with_args_refuses_and_shows_them(tmp_path, trainer, capsys):
+    """RESUME=1 ARGS="learning_rate=1.0e-3" into a finished run: nothing would train, so the ARGS are refused
+    with the recorded value beside the given one, not answered with exit 0 (the probe's rate equals tiny's)."""
+    assert train("tiny", load_recipe("tiny"), args(tmp_path), 1, False) == 0
+    with pytest.raises(RecipeError, match=r"finished .* nothing would train.*\(learning_rate: 0.001 -> 0.001\)"):
+        train("tiny", load_recipe("tiny"), {"learning_rate": 1.0e-3}, 1, True)
+    with pytest.raises(RecipeError, match=r"learning_rate: 0.001 -> 0.0005"):  # another rate: another run
+        train("tiny", load_recipe("tiny"), {"learning_rate": 5e-4}, 1, True)
+    assert train("tiny", load_recipe("tiny"), {}, 1, True) == 0  # no ARGS: nothing to resume, as before
+    assert "nothing to resume" in capsys.readouterr().out and len(trainer.calls) == 1
+    assert train("tiny", load_recipe("tiny"), {"learning_rate": 1.0e-3, "max_steps": 8}, 1, True) == 0  # extends
+    assert trainer.calls[-1]["max_steps"] == 8 and trainer.calls[-1]["learning_rate"] == 1.0e-3
+
+
+def test_the_weights_check_agrees_with_the_safetensors_loader(tmp_path):
+    """`safetensors_problem` reads only the header; the real loader (safetensors, as PEFT loads an adapter) is the
+    oracle: every cut it refuses is named, the whole file passes."""
+    path = tmp_path / "adapter_model.safetensors"
+    for size in (len(WEIGHTS), len(WEIGHTS) - 1, len(WEIGHTS) // 2, 12, 5, 0):
+        path.write_bytes(WEIGHTS[:size])
+        try:
+            load_file(path)
+            loads = True
+        except SafetensorError:
+            loads = False
+        assert (safetensors_problem(path) is None) == loads, size

@@ -21,11 +21,12 @@ from pathlib import Path
 from lifecycle.committee.panel import committee_markdown
 from lifecycle.recipe import RecipeError, parse_overrides
 from lifecycle.review.committee import DEFAULT_SEED, convene_for
-from lifecycle.review.paper import build_paper, fit_for_review
+from lifecycle.review.paper import fit_for_review, read_paper
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
 from preprocess.core.target import review_markdown
 from preprocess.dataset.formats import FORMATS
+from preprocess.dataset.tokenizer import load_tokenizer
 from preprocess.pdf.backends import BACKENDS
 from preprocess.pdf.child import parse_in_child
 from preprocess.pdf.errors import PdfError
@@ -81,17 +82,21 @@ def run_cli(args: argparse.Namespace) -> str:
     setup = review_setup(args.recipe, parse_overrides(args.overrides))
     for warning in setup.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    parsed, main_text = None, ""
     if args.pdf:
         parsed = parse_in_child(args.pdf, args.backend, args.parse_timeout, args.max_memory_mb)
         for warning in parsed.warnings:
             print(f"parser: {warning}", file=sys.stderr)
-        paper = build_paper(parsed, args.title, args.abstract, args.keywords)
     elif args.text:
-        paper = build_paper(None, args.title, args.abstract, args.keywords, args.text.read_text("utf-8"))
+        main_text = args.text.read_text("utf-8")
     else:
         raise ValueError("no paper: give --pdf <file> (PDF=<file> with make), or --text <file>")
-    reviewer = Reviewer(setup, load_model=not args.print_prompt)
-    fitted = fit_for_review(paper, reviewer.fit_tok, setup)
+    tok = load_tokenizer(setup.tokenizer_path)
+    paper, cuts = read_paper(parsed, args.title, args.abstract, args.keywords, main_text, tok)  # capped first
+    for cut in cuts:
+        print(f"warning: {cut}", file=sys.stderr)
+    reviewer = Reviewer(setup, load_model=not args.print_prompt, fit_tok=tok)
+    fitted = fit_for_review(paper, reviewer.fit_tok, setup, cuts)
     print(fitted.note(setup), file=sys.stderr)
     conv = FORMATS[setup.format].conversation(fitted.text)
     if args.print_prompt:

@@ -6,7 +6,8 @@
 With "Reviewers" above 1 the page asks a committee (`lifecycle/review/committee.py`): the reviews side by side,
 the meta-review, the ratings as a small plot and the decision with its probability. The page runs the review
 CLI's functions: the PDF is parsed in a child process under a time and a memory
-limit (a bad or hostile file costs an error on the page, never the server), typed title and abstract win
+limit (a bad or hostile file costs an error on the page, never the server), the text read is capped
+(`paper.MAX_PAPER_TOKENS`: a 20 MB paste is cut, and the note says where), typed title and abstract win
 over the parsed ones, and the note under the review says how much of the paper fitted the token budget.
 
 Under load: up to `--parse-workers` uploads are parsed side by side while reviews are generated one at a
@@ -30,7 +31,7 @@ from lifecycle.launch import exposure_warning
 from lifecycle.recipe import RecipeError, parse_overrides
 from lifecycle.review.committee import convene_for
 from lifecycle.review.page_result import EMPTY, PAGE_MAX_N, PageResult, committee_result, rating_figure
-from lifecycle.review.paper import build_paper, fit_for_review
+from lifecycle.review.paper import fit_for_review, read_paper
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import ReviewSetup, review_setup
 from preprocess.core.record import Paper
@@ -74,15 +75,18 @@ class ReviewPage:
         self.parse_slots = threading.BoundedSemaphore(limits.parse_workers)
         self.generating = threading.Lock()  # one model: reviews queue here, parses do not wait for them
 
-    def paper(self, pdf: str | None, title: str, abstract: str, keywords: str, main_text: str) -> Paper:
+    def paper(self, pdf: str | None, title: str, abstract: str, keywords: str,
+              main_text: str) -> tuple[Paper, list[str]]:
+        """The paper, its text capped before any work (`read_paper`), and a note for each cut."""
+        tok = self.reviewer.fit_tok
         if not pdf:
-            return build_paper(None, title, abstract, keywords, main_text)
+            return read_paper(None, title, abstract, keywords, main_text, tok)
         try:
             with self.parse_slots:
                 parsed = parse_in_child(pdf, timeout=self.limits.parse_timeout_s, memory_mb=self.limits.memory_mb)
         finally:
             _remove_upload(pdf)
-        return build_paper(parsed, title, abstract, keywords)
+        return read_paper(parsed, title, abstract, keywords, "", tok)
 
     def review(self, pdf: str | None, title: str, abstract: str, keywords: str, main_text: str,
                temperature: float, max_new_tokens: float, reviewers: float = 1) -> PageResult:
@@ -90,8 +94,8 @@ class ReviewPage:
         back as the note."""
         reviewer = self.reviewer
         try:
-            paper = self.paper(pdf, title, abstract, keywords, main_text)
-            fitted = fit_for_review(paper, reviewer.fit_tok, reviewer.setup)
+            paper, cuts = self.paper(pdf, title, abstract, keywords, main_text)
+            fitted = fit_for_review(paper, reviewer.fit_tok, reviewer.setup, cuts)
             conv = FORMATS[reviewer.setup.format].conversation(fitted.text)
             with self.generating:
                 if int(reviewers) > 1:

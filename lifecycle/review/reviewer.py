@@ -6,7 +6,7 @@ from typing import Any
 
 from lifecycle.review.setup import ReviewSetup
 from preprocess.dataset.formats import Conversation
-from preprocess.dataset.tokenizer import load_tokenizer
+from preprocess.dataset.tokenizer import Tokenizer, load_tokenizer
 
 
 class Reviewer:
@@ -15,9 +15,9 @@ class Reviewer:
     With `load_model=False` only tokenizer and template load: enough to show the exact prompt.
     """
 
-    def __init__(self, setup: ReviewSetup, load_model: bool = True) -> None:
+    def __init__(self, setup: ReviewSetup, load_model: bool = True, fit_tok: Tokenizer | None = None) -> None:
         self.setup = setup
-        self.fit_tok = load_tokenizer(setup.tokenizer_path)  # what `make data --tokenizer` loads
+        self.fit_tok = fit_tok or load_tokenizer(setup.tokenizer_path)  # what `make data --tokenizer` loads
         self.chat = None
         if load_model:
             from llamafactory.chat import ChatModel

@@ -64,6 +64,7 @@ class Review:
     verdict: str = ""  # the reviewer's bottom line: summary_of_the_review, final_justification
     raw_rating: Any = None  # the rating as the note gave it ("6: Marginally above ..." or 6): a scale's evidence
     raw_confidence: Any = None
+    aspects: dict[str, int] = field(default_factory=dict)  # a form's other scores (PeerRead ORIGINALITY, CLARITY, ...)
 
     TEXT_FIELDS: ClassVar[tuple[str, ...]] = ("title", "summary", "strengths", "weaknesses",
                                               "strengths_and_weaknesses", "questions", "text", "verdict")

@@ -35,6 +35,18 @@ META_REVIEW_KINDS = ("meta_review", "metareview")
 DECISION_KINDS = ("decision", "acceptance_decision", "acceptance")
 WITHDRAWAL_KINDS = ("withdrawal", "withdrawn_submission", "desk_rejection", "desk_rejected_submission")
 
+# Venues that public datasets hold beyond OpenReview's, with the scales their review forms documented:
+# family -> field -> [(first year, scale)], read by `preprocess/dataset/scales.py` with its own table. PeerRead
+# (Kang et al., NAACL 2018, section 2 and `data/acl_2017`, `data/conll_2016`): ACL 2017 and CoNLL 2016 reviewers
+# gave an overall recommendation and their confidence on 1-5, beside 1-5 aspect scores (ORIGINALITY, CLARITY,
+# SOUNDNESS_CORRECTNESS, SUBSTANCE, IMPACT, MEANINGFUL_COMPARISON, APPROPRIATENESS, REPLICABILITY).
+ONE_TO_FIVE = (1, 2, 3, 4, 5)
+SOURCE_VENUE_SCALES: dict[str, dict[str, list[tuple[int, tuple[int, ...]]]]] = {
+    "ACL": {"rating": [(2017, ONE_TO_FIVE)], "confidence": [(2017, ONE_TO_FIVE)]},
+    "CoNLL": {"rating": [(2016, ONE_TO_FIVE)], "confidence": [(2016, ONE_TO_FIVE)]},
+}
+ASPECT_SCALE = ONE_TO_FIVE  # PeerRead's aspect scores, every section that has them
+
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -47,13 +59,14 @@ def venue_slug(venue_id: str) -> str:
 
 
 def venue_family(venue_id: str) -> str:
-    """`ICLR.cc/2024/Conference` -> `ICLR`."""
-    return venue_id.split("/", 1)[0].split(".", 1)[0]
+    """`ICLR.cc/2024/Conference` -> `ICLR`; a dataset's name for a venue, `ACL 2017` or `CoNLL_2016`, -> `ACL`."""
+    return re.split(r"[/. _-]", venue_id.strip(), maxsplit=1)[0]
 
 
 def venue_year(venue_id: str) -> int | None:
-    """The four-digit year in a venue id, or None."""
-    match = re.search(r"(?:^|/)((?:19|20)\d\d)(?:/|$)", venue_id)
+    """The four-digit year in a venue id (`ICLR.cc/2024/Conference`) or a dataset's name for one (`ACL 2017`,
+    `CoNLL_2016`), or None."""
+    match = re.search(r"(?:^|[/ _-])((?:19|20)\d\d)(?:[/ _-]|$)", venue_id.strip())
     return int(match.group(1)) if match else None
 
 

@@ -19,6 +19,7 @@ from preprocess.dataset import clean, openai_check
 from preprocess.dataset.build import BuildConfig, build
 from preprocess.dataset.formats import FORMATS, FormatOptions
 from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.imports import sources_table
 from preprocess.dataset.parsing import ParseOptions
 from preprocess.pdf.backends import BACKENDS
 from preprocess.sources.registry import SOURCES
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(2)
     funnel = Funnel(meta["funnel"])
     print(funnel.table())
+    if meta.get("sources"):
+        print(sources_table(meta["sources"]))
     c = meta["counts"]
     print(f"rows: train {c.get('train rows', 0)}, test {c.get('test rows', 0)} ({cfg.options.format}, per "
           f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, raw {meta['targets']['raw']}"

@@ -26,7 +26,7 @@ from preprocess.dataset import clean
 from preprocess.dataset.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
 from preprocess.dataset.formats import FormatOptions, Target, plan_rows
 from preprocess.dataset.funnel import Funnel
-from preprocess.dataset.imports import Inputs, cross_source_copies, read_inputs
+from preprocess.dataset.imports import Inputs, cross_source_copies, reached, read_inputs
 from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, parse_missing
 from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
@@ -221,6 +221,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
         stats.update(write_splits(cfg.out, cfg.name, cfg.options, papers, _spilled(spill, papers, offset),
                                   plans, targets, split.side))
     kept_targets = [t for p in papers if split.side(p.forum) for row in plans[p.forum] for t in row]
+    reached(crawl.sources, [p for p in papers if split.side(p.forum)])  # per source: what reached the rows
     meta = _meta(cfg, review_tokens, funnel, stats, kept_targets, text, kept,
                  paper_budget(tok, cfg.cutoff, review_tokens), sorted(split.test & {p.forum for p in papers}),
                  crawl)

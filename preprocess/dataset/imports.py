@@ -82,3 +82,23 @@ def cross_source_copies(copies: list[Paper], usable: list[bool], order: list[str
         duplicates.append({"title": paper.title, "kept": f"{origin(copies[j])}:{copies[j].forum}",
                            "dropped": f"{origin(paper)}:{paper.forum}", "where": paper.source, "why": why})
     return kept
+
+
+def reached(sources: list[dict], papers: list[Paper]) -> None:
+    """Adds to each source's summary the papers and reviews of it that reached the rows (`papers`: those
+    written), so the meta and `make data` show per source what came in and what went out."""
+    for summary in sources:
+        mine = [p for p in papers if origin(p) == summary["format"] and p.source.startswith(summary["path"])]
+        summary["papers_out"], summary["reviews_out"] = len(mine), sum(len(p.reviews) for p in mine)
+
+
+def sources_table(sources: list[dict]) -> str:
+    """Per source: files under its path, rows read, papers and reviews read, skipped items, papers and reviews
+    in the rows; a fixed-width text table."""
+    head = ("source", "files", "rows", "papers", "reviews", "skipped", "papers out", "reviews out")
+    keys = ("files", "rows", "papers", "reviews", "skipped", "papers_out", "reviews_out")
+    body = [(s["source"], *(s.get(k, "") for k in keys)) for s in sources]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body, strict=True)]
+    return "\n".join(f"{row[0]:<{widths[0]}}  " + "  ".join(f"{str(v):>{w}}" for v, w in zip(row[1:], widths[1:],
+                                                                                           strict=True))
+                     for row in (head, *body))

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preprocess.core.record import Paper
-from preprocess.core.venues import venue_family, venue_year
+from preprocess.core.venues import SOURCE_VENUE_SCALES, venue_family, venue_year
 from preprocess.dataset.fields import REVIEW_FIELDS
 
 ONE_TO = {n: tuple(range(1, n + 1)) for n in (4, 5, 6, 10)}
@@ -33,6 +33,7 @@ TABLE: dict[str, dict[str, list[tuple[int, tuple[int, ...]]]]] = {
     "ICML": {"rating": [(2023, ONE_TO[10]), (2025, ONE_TO[5])],  # 2025: overall_recommendation 1-5
              "confidence": [(2023, ONE_TO[5]), (2025, ())]},
     "TMLR": {"rating": [(2022, ())], "confidence": [(2022, ())]},  # recommendations are words, not numbers
+    **SOURCE_VENUE_SCALES,  # venues public datasets hold (PeerRead's ACL 2017, CoNLL 2016): core/venues.py
 }
 DEFAULT: tuple[int, ...] = ONE_TO[10]
 MIN_OBSERVED = 3  # distinct option strings that make a scale on their own (fewer cover too little of it)

@@ -101,6 +101,13 @@ def strip_line_numbers(lines: list[Line]) -> tuple[list[Line], int]:
     return [line for i, line in enumerate(lines) if i not in drop], len(drop) + edits
 
 
+def strip_margin_numbers(text: str) -> str:
+    """`strip_line_numbers` for text another parser made (science-parse, GROBID, LaTeX or Markdown imports), one
+    home for the rule: its lines, without layout, as one page; text without a run of margin numbers unchanged."""
+    kept, stripped = strip_line_numbers([Line(line, 0) for line in text.split("\n")])
+    return "\n".join(line.text for line in kept).strip() if stripped else text
+
+
 def _shape(text: str) -> str:
     return re.sub(r"\d+", "#", text.lower()).strip()
 

@@ -17,16 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.core.jsonl import BadLine, iter_jsonl_numbered
-from preprocess.core.record import Paper, Review, Section
+from preprocess.core.record import Paper, Review
 from preprocess.core.venues import venue_year
 from preprocess.dataset.decisions import label
 from preprocess.dataset.normalize import leading_int
-from preprocess.pdf.vocab import heading_kind
 
 ROW_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_NUMBER = re.compile(r"^(?:[\d.]+|[a-z]\.?)\s+", re.IGNORECASE)  # "3.1 ", "A " before a heading's words
-_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _SURROGATE = re.compile("[\ud800-\udfff]")  # lone UTF-16 halves: legal JSON (`\\ud83d`), not encodable text
 
 
@@ -177,41 +174,6 @@ def review(rid: str, rating: Any = None, confidence: Any = None, **texts: Any) -
     """A Review from a dataset's values: ratings as given go to raw_*, their leading integer to rating."""
     return Review(id=rid, rating=leading_int(rating), confidence=leading_int(confidence), raw_rating=rating,
                   raw_confidence=confidence, **{k: text(v) for k, v in texts.items()})
-
-
-def markdown_sections(body: str) -> list[Section]:
-    """A Markdown paper (Nougat .mmd, MinerU, marker) split at its headings, each heading's kind by the PDF
-    side's vocabulary (`preprocess/pdf/vocab.py`): references dropped, the acknowledgements and everything from
-    an appendix heading ("Appendix", "Appendices", "Supplementary Material") or after the references kept
-    under their own kind."""
-    marks = list(_HEADING.finditer(body))
-    pieces = [("", body[: marks[0].start()] if marks else body)]
-    pieces += [(m.group(2), body[m.end(): marks[i + 1].start() if i + 1 < len(marks) else len(body)])
-               for i, m in enumerate(marks)]
-    out, kind = [], "body"
-    for heading, chunk in pieces:
-        bare = _NUMBER.sub("", heading.strip(" *_")) if heading else ""
-        kind = heading_kind(bare, "", kind) if heading else kind  # the PDF side's vocabulary
-        if kind != "references" and (chunk.strip() or heading):
-            out.append(Section(heading.strip(), chunk.strip(), kind))
-    return out
-
-
-def split_abstract(sections: list[Section], title: str) -> tuple[str, list[Section]]:
-    """The text under an "Abstract" heading, and the other sections less the title block (the heading equal to
-    the title, and text before the first heading: author lines); the record carries title and abstract."""
-    def key(words: str) -> str:
-        return re.sub(r"[^a-z0-9]", "", words.lower())
-
-    abstract = next((s.text for s in sections if key(s.heading) == "abstract"), "")
-    rest = [s for s in sections if key(s.heading) not in ("abstract", key(title)) and s.heading]
-    return abstract, rest or [s for s in sections if key(s.heading) != "abstract"]
-
-
-def first_heading(body: str) -> str:
-    """The first Markdown heading of a paper (its title in Nougat and MinerU output), or ""."""
-    match = _HEADING.search(body)
-    return match.group(2).strip(" *") if match else ""
 
 
 def paper(fmt: str, where: str, pid: Any, venue: str, title: Any, **fields: Any) -> Paper:

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from preprocess.core.record import Paper
 from preprocess.dataset import scales
-from preprocess.sources.common import ImportLog
-from preprocess.sources.dialogue import read_reviewer2, read_reviewmt
+from preprocess.sources.common import ROW_SUFFIXES, ImportLog, SourceError
+from preprocess.sources.dialogue import read_reviewmt
+from preprocess.sources.reviewer2 import read_reviewer2
 from preprocess.sources.scienceparse import read_asap, read_peerread
 from preprocess.sources.structured import read_deepreview, read_sea
 
@@ -28,6 +29,7 @@ SOURCES: dict[str, Reader] = {
     "reviewmt": read_reviewmt,
     "reviewer2": read_reviewer2,
 }
+SOURCE_SUFFIXES = (*ROW_SUFFIXES, ".mmd")
 ALIASES = {"asap-review": "asap", "deepreview-13k": "deepreview", "reviewer2-pge": "reviewer2", "pge": "reviewer2"}
 
 
@@ -51,8 +53,12 @@ class Imported:
     log: ImportLog = field(default_factory=ImportLog)
 
     def summary(self) -> dict:
-        return {"source": str(self.spec), "format": self.spec.format, "rows": self.log.rows,
-                "repeats": self.log.repeats, "papers": len(self.papers),
+        """What the source gave: files under its path, rows (or paper files) read, repeats, papers and reviews
+        read, items skipped; the build adds the papers and reviews that reach the rows (`papers_out`, ...)."""
+        files = [self.spec.path] if self.spec.path.is_file() else [
+            f for f in self.spec.path.rglob("*") if f.is_file() and f.suffix.lower() in SOURCE_SUFFIXES]
+        return {"source": str(self.spec), "format": self.spec.format, "path": str(self.spec.path),
+                "files": len(files), "rows": self.log.rows, "repeats": self.log.repeats, "papers": len(self.papers),
                 "reviews": sum(len(p.reviews) for p in self.papers), "skipped": len(self.log.skipped)}
 
 
@@ -76,8 +82,14 @@ def parse_specs(values: list[str] | tuple[str, ...]) -> list[SourceSpec]:
 
 
 def read_source(spec: SourceSpec) -> Imported:
-    """Every paper of one source, with its ratings checked against their venue's scale."""
+    """Every paper of one source, with its ratings checked against their venue's scale. A source that gives no
+    review at all (wrong format, wrong folder, a layout this reader does not know) is an error naming the format,
+    the path and the first reasons, so the build stops before it writes or registers anything."""
     got = Imported(spec)
     got.papers = list(SOURCES[spec.format](spec.path, got.log))
+    if not any(p.reviews for p in got.papers):
+        reasons = "; ".join(f"{s['item']}: {s['reason']}" for s in got.log.skipped[:3]) or "no rows in it"
+        raise SourceError(f"--source {spec}: no review read as {spec.format} from {spec.path} ({got.log.rows} "
+                          f"rows or files, {len(got.papers)} papers, {len(got.log.skipped)} skipped): {reasons}")
     scales.apply([(p.source, p) for p in got.papers], [], spec.format, got.log.warnings)  # type: ignore[misc]
     return got

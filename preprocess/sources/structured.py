@@ -1,15 +1,18 @@
-"""Markdown papers with structured reviews: DeepReview-13K and SEA. Both give the paper as Markdown (MinerU /
-Nougat) and each review by fields (summary, strengths, weaknesses, questions, rating, confidence, plus
-soundness / presentation / contribution scores this record does not keep); the field names differ only in
-case and spacing, so one field map serves both.
+"""Papers with structured reviews: DeepReview-13K and SEA. Each review comes by fields (summary, strengths,
+weaknesses, questions, rating, confidence, plus soundness / presentation / contribution scores kept as the review's
+`aspects`), flat or nested under `content`; the field names differ only in case and spacing, so one field map
+serves both. The paper text is read by its own markup: LaTeX (`latex.py`) or Markdown (`markup.py`).
 
-DeepReview-13K (WestlakeNLP, rows in CSV, or CSV-exported JSONL / JSON / parquet): `inputs` (chat messages; the user's
-holds the paper), `outputs`, `reviewer_comments` (a list, or that list as a JSON string), `rating`,
-`decision`, optional `id` / `title`. A training paper appears once per mode (fast / standard / best): it is
-read once, the repeats counted.
+DeepReview-13K (WestlakeNLP): its published rows (CSV, with a parquet conversion): `id`, `inputs` (chat messages as
+JSON text; the user's holds the paper in LaTeX: `\\title{}`, `\\begin{abstract}`, `\\section{}`), `outputs`, `rating`
+(the reviewers' ratings), `reviewer_comments` (JSON text: `[{"id", "rating", "content": {"summary", "soundness":
+"3 good", ..., "rating": "6: marginally above ...", "confidence": "4: ..."}}]`), `decision`; and its evaluation
+sample (`evaluate/DeepReview/sample.json`): `id`, `title`, `paper_context` (the LaTeX), `decision`, `review` (the
+same nested entries), `pred_*_mode`. A training paper appears once per mode: it is read once, the repeats counted.
 SEA (ECNU-SEA): `paper_nougat_mmd` (the Nougat .mmd text) and `review_json` (`Decision`, `Meta Review`, and per
 review `Summary`, `Strengths`, `Weaknesses`, `Questions`, `Soundness`, `Presentation`, `Contribution`,
-`Confidence`, `Rating`), as rows or as the folders `paper_nougat_mmd/<id>.mmd` + `review_json/<id>.json`.
+`Confidence`, `Rating`), as rows or as the folders `paper_nougat_mmd/<id>.mmd` + `review_json/<id>.json`; how its
+reviews nest is not documented, so a list under any key is read.
 """
 
 from __future__ import annotations
@@ -21,26 +24,31 @@ from typing import Any
 
 from preprocess.core.record import Paper, Review
 from preprocess.dataset.dedup import fold
+from preprocess.dataset.normalize import leading_int
 from preprocess.sources.common import (
     ImportLog,
     SourceError,
     decision_of,
-    first_heading,
     iter_rows,
     loads_if_text,
-    markdown_sections,
     paper,
     read_json,
     review,
-    split_abstract,
     text,
     venue_id,
 )
+from preprocess.sources.latex import is_latex, latex_paper
+from preprocess.sources.markup import first_heading, markdown_sections, split_abstract
 
-# Review fields by role, matched after folding case and spaces ("Meta Review" -> "metareview").
+# Review fields by role, matched after folding case and spaces ("Meta Review" -> "metareview"); aspect scores
+# ("3 good") are kept as numbers in the review's `aspects`.
 REVIEW_ROLES = {"summary": "summary", "strengths": "strengths", "weaknesses": "weaknesses",
                 "questions": "questions", "rating": "rating", "confidence": "confidence"}
 TEXT_ROLES = ("summary", "strengths", "weaknesses", "questions")
+ASPECTS = ("soundness", "presentation", "contribution")
+# DeepReview-13K: the paper (its rows: the user message of `inputs`; its evaluation sample: `paper_context`) and
+# the reviews (`reviewer_comments`; the sample: `review`), each `{"id", "rating", "content": {fields}}`.
+DEEPREVIEW_REVIEWS = ("reviewer_comments", "review", "reviews")
 
 
 def _key(name: Any) -> str:
@@ -48,54 +56,70 @@ def _key(name: Any) -> str:
 
 
 def _fields(entry: dict[str, Any]) -> dict[str, Any]:
-    return {REVIEW_ROLES[_key(k)]: v for k, v in entry.items() if _key(k) in REVIEW_ROLES}
+    """An entry's fields by role; a nested `content` dict (DeepReview-13K, OpenReview notes) wins over the
+    entry's own keys (its `rating` "6: marginally above ..." carries the label the scale is read from)."""
+    content = loads_if_text(entry.get("content"))
+    merged = {**entry, **content} if isinstance(content, dict) else entry
+    return {REVIEW_ROLES.get(_key(k), _key(k)): v for k, v in merged.items() if _key(k)}
 
 
 def structured_reviews(pid: str, entries: Any) -> list[Review]:
-    """Reviews from dicts of fields (any case); entries with none of the text fields are left out."""
+    """Reviews from dicts of fields (any case, flat or under `content`); entries with none of the text fields are
+    left out. A review keeps the dataset's own id when it has one."""
     out = []
     for entry in entries if isinstance(entries, list) else [entries]:
         fields = _fields(entry) if isinstance(entry, dict) else {}
         if any(text(fields.get(role)) for role in TEXT_ROLES):
-            out.append(review(f"{pid}-r{len(out) + 1}", fields.get("rating"), fields.get("confidence"),
-                              **{role: fields.get(role) for role in TEXT_ROLES}))
+            rid = text(entry.get("id")) if isinstance(entry.get("id"), str) else ""
+            got = review(rid or f"{pid}-r{len(out) + 1}", fields.get("rating"), fields.get("confidence"),
+                         **{role: fields.get(role) for role in TEXT_ROLES})
+            got.aspects = {k: v for k in ASPECTS if (v := leading_int(fields.get(k))) is not None}
+            out.append(got)
     return out
 
 
-def markdown_paper(fmt: str, where: str, pid: Any, venue: str, title: str, body: str, **fields: Any) -> Paper:
-    """A Paper from Markdown text: title from the row or the first heading, abstract from its section."""
+def text_paper(fmt: str, where: str, pid: Any, venue: str, title: str, body: str, **fields: Any) -> Paper:
+    """A Paper from its text by its own markup: LaTeX (`latex.py`) or Markdown; title from the row, else the
+    text's own; abstract from its environment or section."""
+    if is_latex(body):
+        got = latex_paper(body)
+        sections = [s for s in got.sections if s.heading] or got.sections  # text before the first heading: front
+        return paper(fmt, where, pid, venue, title or got.title, abstract=got.abstract, sections=sections, **fields)
     title = title or first_heading(body)
     abstract, sections = split_abstract(markdown_sections(body), title)
     return paper(fmt, where, pid, venue, title, abstract=abstract, sections=sections, **fields)
 
 
-def _deepreview_text(inputs: Any) -> str:
-    messages = loads_if_text(inputs)
-    if isinstance(messages, str):
+def _deepreview_text(row: dict[str, Any]) -> str:
+    if text(row.get("paper_context")):
+        return text(row["paper_context"])
+    messages = loads_if_text(row.get("inputs"))
+    if isinstance(messages, str) and messages.strip():
         return messages
     users = [text(m.get("content")) for m in messages or [] if isinstance(m, dict) and m.get("role") != "system"]
     if not users:
-        raise SourceError("`inputs` holds no user message with the paper")
+        raise SourceError("no paper text: neither `paper_context` nor a user message in `inputs`")
     return max(users, key=len)
 
 
 def read_deepreview(path: Path, log: ImportLog) -> Iterator[Paper]:
-    """Every row of the DeepReview-13K files under `path`, each paper once (its first mode's row)."""
+    """Every row of the DeepReview-13K files under `path` (its published rows or its evaluation sample), each
+    paper once (its first mode's row)."""
     seen: set[str] = set()
     for where, row in iter_rows(path, log):
         try:
-            body = _deepreview_text(row.get("inputs"))
-            title = text(row.get("title")) or first_heading(body)
-            key = text(row.get("id")) or fold(title)
+            body = _deepreview_text(row)
+            key = text(row.get("id")) or fold(text(row.get("title")) or first_heading(body))
             if key and key in seen:
                 log.repeats += 1
                 continue
             seen.add(key)
             decision, decision_text = decision_of(row.get("decision"))
-            reviews = structured_reviews(key, loads_if_text(row.get("reviewer_comments")))
+            given = next((row[k] for k in DEEPREVIEW_REVIEWS if row.get(k) not in (None, "")), None)
             venue = venue_id(text(row.get("venue") or row.get("conference")) or "DeepReview-13K")
-            yield markdown_paper("deepreview", where, key, venue, title, body, reviews=reviews,
-                                 decision=decision, decision_text=decision_text)
+            yield text_paper("deepreview", where, key, venue, text(row.get("title")), body,
+                             reviews=structured_reviews(key, loads_if_text(given)),
+                             decision=decision, decision_text=decision_text)
         except (SourceError, TypeError, AttributeError, ValueError) as exc:
             log.skip(where, text(row.get("id")), str(exc) or type(exc).__name__)
 
@@ -138,7 +162,7 @@ def read_sea(path: Path, log: ImportLog) -> Iterator[Paper]:
             top = {_key(k): v for k, v in got.items()} if isinstance(got, dict) else {}
             decision, decision_text = decision_of(top.get("decision"))
             title = text(row.get("title") or top.get("title"))
-            yield markdown_paper("sea", where, pid, venue_id(text(row.get("venue")) or "SEA"), title,
+            yield text_paper("sea", where, pid, venue_id(text(row.get("venue")) or "SEA"), title,
                                  text(row.get("paper_nougat_mmd")), reviews=_sea_reviews(pid, got),
                                  decision=decision, decision_text=decision_text,
                                  meta_review=text(top.get("metareview")))

@@ -13,7 +13,7 @@ import source_shapes as shapes
 
 from preprocess.dataset.imports import cross_source_copies
 from preprocess.dataset.split import Split, SplitItem, straddling
-from preprocess.sources.common import markdown_sections
+from preprocess.sources.markup import markdown_sections
 from preprocess.sources.dialogue import labelled_parts
 from preprocess.sources.registry import SOURCES, parse_specs, read_source
 
@@ -86,7 +86,7 @@ def test_reviewmt_history_turns(tmp_path):
     got = read("reviewmt", shapes.reviewmt(tmp_path, [("Protein folding tricks", "Accept")]))
     (paper,) = got.papers
     assert (paper.title, paper.decision, paper.meta_review) == ("Protein folding tricks", "accepted",
-                                                                "The reviewers agree the idea is useful")
+                                                                "The reviewers agree the idea is useful.")
     assert paper.abstract == "We introduce protein folding tricks"
     assert [(r.id.split("-")[-1], r.rating, r.confidence) for r in paper.reviews] == [("r1", 6, 4), ("r2", 3, 4)]
     assert paper.reviews[0].summary.startswith("The paper proposes protein folding tricks")
@@ -110,7 +110,7 @@ def test_a_bad_row_is_skipped_with_its_place_not_the_batch(tmp_path):
     assert [p.forum for p in got.papers] == ["reviewer2-p1"] and got.log.rows == 4
     skipped = sorted((s["item"], s["reason"]) for s in got.log.skipped)
     assert [item for item, _ in skipped] == [f"{good}:2", f"{good}:3: p3", f"{good}:4: p4"]
-    assert [reason for _, reason in skipped][1:] == ["no `sections` list", "no title"]
+    assert [reason for _, reason in skipped][1:] == ["no `paper_content` (nor a `sections` list)", "no title"]
 
 
 def test_specs_name_the_problem(tmp_path):

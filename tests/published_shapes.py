@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,11 @@ def deepreview_rows(root: Path, papers: list[tuple[str, str, str, list[int]]]) -
     return root / "train.csv"
 
 
+def typed(words: str) -> str:
+    """Text as typed into ACL's 80-column review box: a newline inside nearly every sentence."""
+    return "\n".join(textwrap.wrap(words, 79))
+
+
 def margin_numbers(first: int, last: int) -> str:
     return "\n".join(f"{i:03d}" for i in range(first, last + 1))
 
@@ -109,8 +115,8 @@ def peerread_section(root: Path, section: str, papers: list[tuple[str, str, list
         x = Text(title.lower(), "parsing")
         reviews = [{"IMPACT": "3", "SUBSTANCE": "4", "APPROPRIATENESS": "5", "MEANINGFUL_COMPARISON": "5",
                     "PRESENTATION_FORMAT": "Poster",
-                    "comments": f"- Strengths:\n\n{x.strengths}\n\n- Weaknesses:\n\n{x.weaknesses}\n\n"
-                                f"- General Discussion:\n\n{x.summary} {x.questions} ({n})",
+                    "comments": f"- Strengths:\n\n{typed(x.strengths)}\n\n- Weaknesses:\n\n{typed(x.weaknesses)}\n\n"
+                                f"- General Discussion:\n\n{typed(f'{x.summary} {x.questions} ({n})')}",
                     "SOUNDNESS_CORRECTNESS": "5", "ORIGINALITY": "3", "is_meta_review": None,
                     "RECOMMENDATION": rec, "CLARITY": "4", "REVIEWER_CONFIDENCE": "2"}
                    for n, rec in enumerate(recommendations)]

@@ -21,6 +21,7 @@ from preprocess.core.record import Paper, Review
 from preprocess.core.venues import venue_year
 from preprocess.dataset.decisions import label
 from preprocess.dataset.normalize import leading_int
+from preprocess.dataset.wrap import join_wrapped
 
 ROW_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -171,9 +172,11 @@ def decision_of(value: Any) -> tuple[str, str]:
 
 
 def review(rid: str, rating: Any = None, confidence: Any = None, **texts: Any) -> Review:
-    """A Review from a dataset's values: ratings as given go to raw_*, their leading integer to rating."""
+    """A Review from a dataset's values: ratings as given go to raw_*, their leading integer to rating; text typed
+    into an 80-column box (PeerRead's ACL 2017 / CoNLL 2016 reviews) has its wrapped lines joined back
+    (`preprocess/dataset/wrap.py`, the one home of that rule)."""
     return Review(id=rid, rating=leading_int(rating), confidence=leading_int(confidence), raw_rating=rating,
-                  raw_confidence=confidence, **{k: text(v) for k, v in texts.items()})
+                  raw_confidence=confidence, **{k: join_wrapped(text(v)) for k, v in texts.items()})
 
 
 def paper(fmt: str, where: str, pid: Any, venue: str, title: Any, **fields: Any) -> Paper:

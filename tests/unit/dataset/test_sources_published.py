@@ -76,6 +76,8 @@ def test_peerread_acl_2017_and_conll_2016_scales_aspects_and_margin_numbers(tmp_
     assert [(r.rating, r.confidence, r.rating_scale) for r in acl.reviews] == [(4, 2, (1, 2, 3, 4, 5)),
                                                                                (3, 2, (1, 2, 3, 4, 5))]
     assert conll.reviews[0].rating_scale == (1, 2, 3, 4, 5) and not got.log.warnings  # no 1-10 fallback
+    x = Text("sequential matching networks", "parsing")  # the review box's wrapped lines joined back
+    assert f"- Strengths:\n\n{x.strengths}\n\n- Weaknesses:\n\n{x.weaknesses}\n\n" in acl.reviews[0].text
     assert acl.reviews[0].aspects == {"originality": 3, "clarity": 4, "soundness_correctness": 5, "substance": 4,
                                       "impact": 3, "meaningful_comparison": 5, "appropriateness": 5}
     # margin line numbers: the numbers-only first section is gone, the runs inside a section too

@@ -37,6 +37,8 @@ from source_shapes import body, write_scienceparse
 from preprocess.core.jsonl import write_json
 
 CONFIDENCE = "4: You are confident in your assessment, but not absolutely certain."
+CONFIDENCES = {8: CONFIDENCE, 6: CONFIDENCE, 5: "3: You are fairly confident in your assessment.",
+               3: "5: You are absolutely certain about your assessment."}
 RATINGS = {8: "8: accept, good paper", 6: "6: marginally above the acceptance threshold",
            5: "5: marginally below the acceptance threshold", 3: "3: reject, not good enough"}
 
@@ -62,8 +64,9 @@ def nested_review(rid: str, x: Text, rating: int) -> dict[str, Any]:
     return {"id": rid, "rating": rating, "content": {
         "summary": x.summary, "soundness": "3 good", "presentation": "2 fair", "contribution": "3 good",
         "strengths": x.strengths, "weaknesses": x.weaknesses, "questions": x.questions,
-        "flag_for_ethics_review": ["No ethics review needed."], "rating": RATINGS[rating], "confidence": CONFIDENCE,
-        "code_of_conduct": "Yes", "weakness": " " + x.weaknesses, "suggestions": "A summary written by a model."}}
+        "flag_for_ethics_review": ["No ethics review needed."], "rating": RATINGS[rating],
+        "confidence": CONFIDENCES[rating], "code_of_conduct": "Yes", "weakness": " " + x.weaknesses,
+        "suggestions": "A summary written by a model."}}
 
 
 def deepreview_sample(root: Path, papers: list[tuple[str, str, str, list[int]]]) -> Path:
@@ -112,14 +115,15 @@ def peerread_section(root: Path, section: str, papers: list[tuple[str, str, list
     """`data/<acl_2017|conll_2016>/train/{reviews,parsed_pdfs}/` for (id, title, recommendations)."""
     split = root / "data" / section / "train"
     for pid, title, recommendations in papers:
-        x = Text(title.lower(), "parsing")
+        texts = [Text(title.lower() if n == 0 else f"{title.lower()} {n}", "parsing")
+                 for n in range(len(recommendations))]
         reviews = [{"IMPACT": "3", "SUBSTANCE": "4", "APPROPRIATENESS": "5", "MEANINGFUL_COMPARISON": "5",
                     "PRESENTATION_FORMAT": "Poster",
                     "comments": f"- Strengths:\n\n{typed(x.strengths)}\n\n- Weaknesses:\n\n{typed(x.weaknesses)}\n\n"
                                 f"- General Discussion:\n\n{typed(f'{x.summary} {x.questions} ({n})')}",
                     "SOUNDNESS_CORRECTNESS": "5", "ORIGINALITY": "3", "is_meta_review": None,
                     "RECOMMENDATION": rec, "CLARITY": "4", "REVIEWER_CONFIDENCE": "2"}
-                   for n, rec in enumerate(recommendations)]
+                   for n, (rec, x) in enumerate(zip(recommendations, texts, strict=True))]
         doc = ({"reviews": reviews, "abstract": f"We study {title.lower()}.", "histories": [], "id": int(pid),
                 "title": title} if section == "acl_2017" else
                {"title": title, "abstract": f"We study {title.lower()}.", "id": pid, "reviews": reviews})

@@ -56,6 +56,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
     g.add_argument("--target", choices=("four-part", "raw"), default="four-part")
     g.add_argument("--with-rating", action="store_true", help="end each target with `Rating: N`")
     g.add_argument("--with-decision", action="store_true", help="end each target with `Decision: Accept|Reject`")
+    g.add_argument("--min-parts", type=int, default=0, choices=range(5), metavar="N",
+                   help="drop targets with fewer than N non-empty parts (a raw target has 0; \"None.\" is empty)")
     g.add_argument("--parts", choices=("hashing", "minilm", "none"), default="hashing",
                    help="offline four-part classifier features (none: fields and headings only; see bench/parts.py)")
     c = p.add_argument_group("cleaning")
@@ -84,7 +86,7 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         raw=a.raw, sources=tuple(a.source), out=a.out, name=a.name, tokenizer=a.tokenizer, cutoff=a.cutoff,
         parsed=a.parsed, review_tokens=a.review_tokens, seed=a.seed, test_size=a.test_size,
         test_venues=tuple(a.test_venues),
-        options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision),
+        options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision, a.min_parts),
         cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
         llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
         llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, llm_retries=a.llm_retries,
@@ -107,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
         print(sources_table(meta["sources"]))
     c = meta["counts"]
     print(f"rows: train {c.get('train rows', 0)}, test {c.get('test rows', 0)} ({cfg.options.format}, per "
-          f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, raw {meta['targets']['raw']}"
+          f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, with an empty part "
+          f"{meta['targets']['with_empty_part']}, raw {meta['targets']['raw']}"
           f" (by route: {', '.join(f'{k} {v}' for k, v in meta['targets']['by_route'].items())})")
     if meta["warnings"]:
         print(f"{len(meta['warnings'])} warning(s) (scales, off-scale or missing ratings), listed in the meta")

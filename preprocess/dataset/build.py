@@ -31,7 +31,7 @@ from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, pa
 from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
 from preprocess.dataset.split import Split, SplitItem, split_papers, straddling
-from preprocess.dataset.targets import LLMOptions, make_targets
+from preprocess.dataset.targets import LLMOptions, make_targets, targets_meta
 from preprocess.dataset.tokenizer import Tokenizer
 from preprocess.dataset.write import write_splits
 
@@ -256,8 +256,7 @@ def _meta(cfg: BuildConfig, review_tokens: int, funnel: Funnel, stats: Counter, 
         "seed": cfg.seed,
         "funnel": funnel.rows,
         "counts": dict(sorted(stats.items())),
-        "targets": {"four_part": sum(t.four_part for t in kept), "raw": sum(not t.four_part for t in kept),
-                    "by_route": dict(sorted(Counter(t.route for t in kept).items()))},
+        "targets": targets_meta(kept),
         "paper_tokens": {"before_fit": _percentiles([text.full[i] for i in papers]),
                          "after_fit": _percentiles([text.used[i] for i in papers]), "budget": budget},
         "test_forums": test_forums,

@@ -36,6 +36,7 @@ class FormatOptions:
     target: Literal["four-part", "raw"] = "four-part"
     with_rating: bool = False
     with_decision: bool = False
+    min_parts: int = 0  # drop targets with fewer non-empty parts (a raw target has none): `--min-parts 4`
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS or self.per not in ("review", "paper"):

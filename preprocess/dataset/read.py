@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from preprocess.core.jsonl import BadLine, iter_jsonl_numbered
 from preprocess.core.record import Paper
 from preprocess.dataset import scales
+from preprocess.dataset.excluded import unplaced_fields, unplaced_warnings
 from preprocess.dataset.normalize import NoteError, normalize_note
 
 log = logging.getLogger("preprocess.dataset")
@@ -49,6 +51,7 @@ def read_papers(raw: Path) -> CrawlNotes:
     if not files:
         raise FileNotFoundError(f"no <venue>/notes.jsonl under {raw}: is it a crawl folder?")
     out = CrawlNotes()
+    unplaced: Counter = Counter()  # (venue, field) of review fields neither used nor excluded
     for notes in files:
         errors: list[BadLine] = []
         here: list[tuple[int, Paper]] = []
@@ -57,6 +60,7 @@ def read_papers(raw: Path) -> CrawlNotes:
             try:
                 paper = normalize_note(note)
                 paper.source = f"{notes}:{line}"
+                unplaced.update((paper.venue, key) for key in unplaced_fields(note, paper.venue))
                 here.append((line, paper))
             except NoteError as exc:
                 out.skipped.append({"item": f"{notes}:{line}: {note.get('id')}", "reason": str(exc)})
@@ -66,4 +70,5 @@ def read_papers(raw: Path) -> CrawlNotes:
             out.folders.append(notes.parent)
         out.notes += len(errors)
         out.skipped.extend({"item": bad.where, "reason": str(bad)} for bad in errors)
+    out.warnings += unplaced_warnings(unplaced)
     return out

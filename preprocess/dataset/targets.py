@@ -16,10 +16,11 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from preprocess.core.llm import ChatClient
 from preprocess.core.record import Paper, Review
-from preprocess.core.target import EMPTY_PART, ROLES, render_parts
+from preprocess.core.target import EMPTY_PART, ROLES, read_parts, render_parts
 from preprocess.dataset import restructure
 from preprocess.dataset.formats import FormatOptions, Target, make_target
 from preprocess.dataset.parts import PartsClassifier, join_units, units
@@ -100,7 +101,8 @@ def _place(split: restructure.FieldParts, classifier: PartsClassifier) -> None:
 
 def make_targets(papers: list[Paper], options: FormatOptions, llm: LLMOptions, cache: Path,
                  classifier: PartsClassifier | None, stats: Counter) -> dict[str, list[Target]]:
-    """Targets per forum; `stats` counts each target's route (fields, offline, llm, raw)."""
+    """Targets per forum; `stats` counts each target's route (fields, offline, llm, raw). A target with fewer
+    than `options.min_parts` non-empty parts is dropped (and counted)."""
     reviews = [r for p in papers for r in p.reviews]
     four = options.target == "four-part"
     offline = offline_parts(reviews, classifier, stats) if four else {id(r): (None, "raw") for r in reviews}
@@ -113,6 +115,31 @@ def make_targets(papers: list[Paper], options: FormatOptions, llm: LLMOptions, c
         targets[paper.forum] = []
         for review in paper.reviews:
             parts, route = (by_llm[id(review)], "llm") if by_llm.get(id(review)) else offline[id(review)]
+            target = make_target(review, parts, paper, options, route)
+            if nonempty_parts(target) < options.min_parts:
+                stats[f"targets dropped: fewer than {options.min_parts} non-empty parts"] += 1
+                continue
             stats[f"targets {route}"] += 1
-            targets[paper.forum].append(make_target(review, parts, paper, options, route))
+            targets[paper.forum].append(target)
     return targets
+
+
+def nonempty_parts(target: Target) -> int:
+    """How many of the four parts say something: not missing, not empty, not `EMPTY_PART` (a raw target: 0)."""
+    if not target.four_part:
+        return 0
+    return sum(bool(text) and text != EMPTY_PART for text in read_parts(target.body))
+
+
+def targets_meta(kept: list[Target]) -> dict[str, Any]:
+    """The meta's target counts. `four_part` counts targets whose four parts all say something; a target with a
+    part reading "None." (the review said nothing of that kind) is counted under `with_empty_part`, per route."""
+    counts: dict[str, Counter] = {}
+    for target in kept:
+        n = nonempty_parts(target)
+        kind = "four_nonempty" if n == len(ROLES) else "with_empty_part" if target.four_part else "raw"
+        counts.setdefault(target.route, Counter())[kind] += 1
+    total = sum(counts.values(), Counter())
+    return {"four_part": total["four_nonempty"], "with_empty_part": total["with_empty_part"], "raw": total["raw"],
+            "by_route": {route: sum(c.values()) for route, c in sorted(counts.items())},
+            "by_route_parts": {route: dict(sorted(c.items())) for route, c in sorted(counts.items())}}

@@ -221,7 +221,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
         stats.update(write_splits(cfg.out, cfg.name, cfg.options, papers, _spilled(spill, papers, offset),
                                   plans, targets, split.side))
     kept_targets = [t for p in papers if split.side(p.forum) for row in plans[p.forum] for t in row]
-    reached(crawl.sources, [p for p in papers if split.side(p.forum)])  # per source: what reached the rows
+    reached(crawl.sources, [p for p in papers if split.side(p.forum)], crawl.warnings)  # per source: rows
     meta = _meta(cfg, review_tokens, funnel, stats, kept_targets, text, kept,
                  paper_budget(tok, cfg.cutoff, review_tokens), sorted(split.test & {p.forum for p in papers}),
                  crawl)

@@ -84,12 +84,17 @@ def cross_source_copies(copies: list[Paper], usable: list[bool], order: list[str
     return kept
 
 
-def reached(sources: list[dict], papers: list[Paper]) -> None:
+def reached(sources: list[dict], papers: list[Paper], warnings: list[str]) -> None:
     """Adds to each source's summary the papers and reviews of it that reached the rows (`papers`: those
-    written), so the meta and `make data` show per source what came in and what went out."""
+    written), so the meta and `make data` show per source what came in and what went out; a source none of whose
+    reviews reached them is a warning pointing at the funnel (a cutoff too small for its reviews, its papers all
+    held by another input, ...)."""
     for summary in sources:
         mine = [p for p in papers if origin(p) == summary["format"] and p.source.startswith(summary["path"])]
         summary["papers_out"], summary["reviews_out"] = len(mine), sum(len(p.reviews) for p in mine)
+        if summary["reviews"] and not summary["reviews_out"]:
+            warnings.append(f"--source {summary['source']}: none of its {summary['reviews']} reviews reached the "
+                            "rows; the funnel in the meta says at which step they went")
 
 
 def sources_table(sources: list[dict]) -> str:

@@ -130,6 +130,10 @@ def _sea_rows(path: Path, log: ImportLog) -> Iterator[tuple[str, dict[str, Any]]
     if not mmds:
         yield from iter_rows(path, log)
         return
+    papers = {(m.parent.parent, m.stem) for m in mmds}
+    for orphan in sorted(path.rglob("review_json/*.json")):
+        if (orphan.parent.parent, orphan.stem) not in papers:
+            log.skip(f"{orphan}:1", orphan.stem, "review file without its paper file (paper_nougat_mmd/<id>.mmd)")
     for mmd in mmds:
         log.rows += 1
         reviews = mmd.parent.parent / "review_json" / f"{mmd.stem}.json"
@@ -158,7 +162,8 @@ def read_sea(path: Path, log: ImportLog) -> Iterator[Paper]:
         try:
             got = loads_if_text(row.get("review_json"))
             if not isinstance(got, (dict, list)):
-                raise SourceError("no `review_json`")
+                raise SourceError("paper file without a review file (review_json/<id>.json)" if row.get(
+                    "paper_nougat_mmd") else "no `review_json`")
             top = {_key(k): v for k, v in got.items()} if isinstance(got, dict) else {}
             decision, decision_text = decision_of(top.get("decision"))
             title = text(row.get("title") or top.get("title"))

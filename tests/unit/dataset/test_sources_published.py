@@ -148,6 +148,14 @@ def test_files_without_their_pair_and_papers_without_reviews_are_named(tmp_path)
     assert reasons["2.json:1: 2"].startswith("review file without its paper file (") and "2.pdf.json" in reasons[
         "2.json:1: 2"]
     assert reasons["3.json:1: 3"].startswith("no official review")
+    sea = shapes.sea(tmp_path / "sea", [("x1", "Robot grasp", "Accept"), ("x2", "Audio codecs", "Reject"),
+                                        ("x3", "Soft hands", "Reject")])
+    (sea / "ICLR_2024" / "paper_nougat_mmd" / "x2.mmd").unlink()
+    (sea / "ICLR_2024" / "review_json" / "x3.json").unlink()
+    got = read("sea", sea)
+    assert [p.title for p in got.papers] == ["Robot grasp"]
+    assert sorted((s["item"].rsplit("/", 1)[-1], s["reason"].split(" (")[0]) for s in got.log.skipped) == [
+        ("x2.json:1: x2", "review file without its paper file"), ("x3.mmd:1: x3", "paper file without a review file")]
     asap = shapes.asap(tmp_path / "asap", [("0001", "Graph pooling", "Accept (Poster)"),
                                            ("0002", "Edge drop", "Reject")])
     (asap / "ICLR_2018" / "ICLR_2018_paper" / "ICLR_2018_0002_paper.json").unlink()

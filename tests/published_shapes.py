@@ -52,7 +52,7 @@ def latex_paper(title: str, topic: str, broken: bool = False) -> str:
             + "\\begin{tabular}{l|cc}\nModel & A & B \\\\\n\\end{tabular}\n\\caption{Design choices.}\n"
             + "\\end{table*}}\n\n\\begin{figure*}[t]\n\\includegraphics[width=\\linewidth]{figs/teaser.pdf}\n"
             + "\\caption{\\textbf{Overview of " + topic + ".} The pipeline in two stages.}\n\\label{fig:teaser}\n"
-            + "\\end{figure*}\n\n" + body(topic) + r" \citep{writer2015prior}." + "\n\n\\begin{itemize}\n"
+            + "\\end{figure*}\n\n" + body(topic) + r"~\citep{writer2015prior}." + "\n\n\\begin{itemize}\n"
             + "    \\item We study " + topic + ".\n    \\item We release code.\n\\end{itemize}\n\n"
             + heading + body(topic + " method") + "\n\\begin{equation}\n y = f(x) + \\epsilon\n\\end{equation}\n\n"
             + "\\subsection{Training}\n\n" + body(topic + " training", 60) + "\n\n\\section{Conclusion}\n\n"

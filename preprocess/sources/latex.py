@@ -61,7 +61,7 @@ def is_latex(body: str) -> bool:
 
 def words(nodes: list[latexwalker.LatexNode]) -> str:
     """Plain text of LaTeX nodes: paragraphs kept, a paragraph's source line breaks joined, spaces squeezed."""
-    out = _TO_TEXT.nodelist_to_text(nodes)
+    out = _TO_TEXT.nodelist_to_text(nodes).replace("\xa0", " ")  # `~` ties are spaces in running text
     out = re.sub(r"[ \t]*\n[ \t]*(?!\n)", "\n", out)
     out = re.sub(r"(?<!\n)\n(?!\n)", " ", out)
     return re.sub(r"\n{3,}", "\n\n", re.sub(r"[ \t]{2,}", " ", out)).strip()

@@ -48,6 +48,7 @@ def test_deepreview_evaluation_sample_nested_reviews_and_latex_paper(tmp_path):
     assert "Design choices" not in intro and "Model & A" not in intro  # a `\def` table macro is not text
     assert "We study completing objects by segmentation in a controlled setting" in intro
     assert "$" not in intro and "y = f(x)" in first.sections[1].text  # math kept as LaTeX
+    assert "\xa0" not in intro and " <cit.>." in intro  # a `~` tie is a space
     review, x = first.reviews[0], Text("completing objects by segmentation 0", "vision")
     assert (review.id, review.rating, review.confidence, review.raw_rating) == ("tc1jaWpi7Mr0", 6, 4, RATING_6)
     assert (review.summary, review.strengths, review.weaknesses, review.questions) == (

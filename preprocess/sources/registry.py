@@ -86,8 +86,12 @@ def read_source(spec: SourceSpec) -> Imported:
     review at all (wrong format, wrong folder, a layout this reader does not know) is an error naming the format,
     the path and the first reasons, so the build stops before it writes or registers anything."""
     got = Imported(spec)
-    got.papers = list(SOURCES[spec.format](spec.path, got.log))
-    if not any(p.reviews for p in got.papers):
+    for paper in SOURCES[spec.format](spec.path, got.log):
+        if paper.reviews:
+            got.papers.append(paper)
+        else:  # one rule for every format: a paper without reviews makes no row, and is named
+            got.log.skip(paper.source, paper.forum, "paper without reviews")
+    if not got.papers:
         reasons = "; ".join(f"{s['item']}: {s['reason']}" for s in got.log.skipped[:3]) or "no rows in it"
         raise SourceError(f"--source {spec}: no review read as {spec.format} from {spec.path} ({got.log.rows} "
                           f"rows or files, {len(got.papers)} papers, {len(got.log.skipped)} skipped): {reasons}")

@@ -7,6 +7,7 @@ GitBag/Reviewer2_PGE_cleaned card's columns with ZhaolinGao/Reviewer2 `demo.py`'
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 
@@ -164,6 +165,16 @@ def test_files_without_their_pair_and_papers_without_reviews_are_named(tmp_path)
     assert [p.title for p in got.papers] == ["Graph pooling"]
     assert [(s["item"].rsplit("/", 1)[-1], s["reason"].split(" (")[0]) for s in got.log.skipped] == [
         ("ICLR_2018_0002:1: ICLR_2018_0002", "no paper file")]
+
+
+def test_a_paper_without_reviews_is_named_in_every_format(tmp_path):
+    rows = pub.deepreview_sample(tmp_path, PAPERS[:2])
+    data = json.loads(rows.read_text())
+    data[1]["review"] = []
+    rows.write_text(json.dumps(data))
+    got = read("deepreview", rows)
+    assert [p.forum for p in got.papers] == ["deepreview-tc1jaWpi7M"]
+    assert got.log.skipped == [{"item": f"{rows}:row 2: deepreview-syoLhUJmth", "reason": "paper without reviews"}]
 
 
 def test_a_source_with_no_review_stops_the_build_naming_format_file_and_reason(tmp_path, tiny_model):

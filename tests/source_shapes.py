@@ -12,16 +12,16 @@ Where each shape comes from (the text is ours everywhere; none of these files is
   title / authors, science-parse content, reviews with meta-review; its example parse `extractor/paper.json`);
   the review file's key names (`reviews[{review, rating, confidence}]`, `metaReview`) and the
   `<VENUE>_<YEAR>_{paper,content,review}/` layout are from the dataset's own README as we know it, not re-read.
-- DeepReview-13K: the issue's field list and the WestlakeNLP/DeepReview-13K dataset card (CSV with a parquet
-  conversion; paper text, per-reviewer structured comments with 1-4 soundness / presentation / contribution and a
-  1-10 rating, a decision; one row per paper and mode).
 - SEA: the SEA data card's four kinds of files per venue (`paper_nougat_mmd`, `review_json`, ...) and the
   `review_json` keys (Decision, Meta Review, Summary ... Rating) as a public summary lists them; how per-review
   entries nest is not documented there, so they sit in a list here.
-- ReviewMT: chengtan9907/ReviewMT `src/convert.py` (`convert`, `ICLR_Formatter.deal2024`) and
-  `datasets/dataset_info.json` (alpaca with `system` and `history`).
-- Reviewer2 PGE: the issue's description (`sections[{heading, text}]` + review and metadata JSON); the
-  repository (ZhaolinGao/Reviewer2) documents no more, so key names beyond that are assumed.
+- ReviewMT: chengtan9907/ReviewMT's older `src/convert.py` (commits before 586e27b: "Title: {title}. Abstract:",
+  "You are Reviewer N" turns, "Score: 6. Confidence: 4.") and `datasets/dataset_info.json` (alpaca with `system`
+  and `history`); the current `src/module.py` layout is in `tests/published_shapes.py`.
+- Reviewer2 PGE: a `sections[{heading, text}]` variant with review and metadata JSON (assumed keys); the
+  published cleaned columns (`venue, paper_content, prompt, format, review`) are in `tests/published_shapes.py`.
+- DeepReview-13K: flat review fields in parquet rows (a CSV-export variant); its published nested rows and its
+  evaluation sample are in `tests/published_shapes.py`.
 """
 
 from __future__ import annotations

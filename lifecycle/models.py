@@ -56,6 +56,10 @@ BASE_MODELS: dict[str, ModelFacts] = {
     "RWKV/rwkv-raven-7b": ModelFacts("rwkv", 1024, "alpaca", "gpt-neox-20b"),
     # Built locally by `make tiny-model` (lifecycle/tiny_model.py defaults); its config.json wins once it exists.
     "models/tiny": ModelFacts("llama", 1024, None, "models/tiny", source="lifecycle/tiny_model.py defaults"),
+    # Built locally by `make base-model` (lifecycle/base_model.py): SmolLM2-135M-Instruct de-quantized from its GGUF
+    # (Llama architecture, 8,192 positions, ChatML = LLaMA-Factory's smollm2 template); its config.json wins once built.
+    "models/smollm2-135m-instruct": ModelFacts("llama", 8192, "smollm2", "smollm2",
+                                               source="the converted config.json (make base-model), copied by hand"),
 }
 
 

@@ -17,12 +17,15 @@ reviews nest is not documented, so a list under any key is read.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from preprocess.core.record import Paper, Review
+from preprocess.core.record import Paper, Review, Section
 from preprocess.dataset.dedup import fold
 from preprocess.dataset.normalize import leading_int
 from preprocess.sources.common import (
@@ -49,6 +52,8 @@ ASPECTS = ("soundness", "presentation", "contribution")
 # DeepReview-13K: the paper (its rows: the user message of `inputs`; its evaluation sample: `paper_context`) and
 # the reviews (`reviewer_comments`; the sample: `review`), each `{"id", "rating", "content": {fields}}`.
 DEEPREVIEW_REVIEWS = ("reviewer_comments", "review", "reviews")
+BATCH = 64  # papers parsed together; fewer rows than this are parsed in the reading process
+WORKERS = min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 def _key(name: Any) -> str:
@@ -78,15 +83,29 @@ def structured_reviews(pid: str, entries: Any) -> list[Review]:
     return out
 
 
-def text_paper(fmt: str, where: str, pid: Any, venue: str, title: str, body: str, **fields: Any) -> Paper:
-    """A Paper from its text by its own markup: LaTeX (`latex.py`) or Markdown; title from the row, else the
-    text's own; abstract from its environment or section."""
+def marked_up(title: str, body: str) -> tuple[str, str, list[Section]]:
+    """(title, abstract, sections) of a paper text by its own markup: LaTeX (`latex.py`) or Markdown; the title
+    given wins over the text's own."""
     if is_latex(body):
         got = latex_paper(body)
         sections = [s for s in got.sections if s.heading] or got.sections  # text before the first heading: front
-        return paper(fmt, where, pid, venue, title or got.title, abstract=got.abstract, sections=sections, **fields)
+        return title or got.title, got.abstract, sections
     title = title or first_heading(body)
     abstract, sections = split_abstract(markdown_sections(body), title)
+    return title, abstract, sections
+
+
+def _marked_up_or_why(job: tuple[str, str]) -> tuple[str, str, list[Section]] | str:
+    """`marked_up` in a worker process: the reason as a string when the text cannot be read."""
+    try:
+        return marked_up(*job)
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        return f"paper text not readable: {exc or type(exc).__name__}"
+
+
+def text_paper(fmt: str, where: str, pid: Any, venue: str, title: str, body: str, **fields: Any) -> Paper:
+    """A Paper from its text by its own markup; abstract from its environment or section."""
+    title, abstract, sections = marked_up(title, body)
     return paper(fmt, where, pid, venue, title, abstract=abstract, sections=sections, **fields)
 
 
@@ -104,24 +123,48 @@ def _deepreview_text(row: dict[str, Any]) -> str:
 
 def read_deepreview(path: Path, log: ImportLog) -> Iterator[Paper]:
     """Every row of the DeepReview-13K files under `path` (its published rows or its evaluation sample), each
-    paper once (its first mode's row)."""
+    paper once (its first mode's row). The LaTeX is parsed in worker processes once a batch fills (pylatexenc takes
+    ~0.4 s a paper: the 13,400 papers would take ~1.5 h on one core); a few rows are read in this process."""
     seen: set[str] = set()
-    for where, row in iter_rows(path, log):
+    batch: list[tuple[str, str, str, str, dict[str, Any]]] = []  # where, id, title, body, the paper's fields
+    with ExitStack() as stack:
+        pool = None
+        for where, row in iter_rows(path, log):
+            try:
+                body = _deepreview_text(row)
+                key = text(row.get("id")) or fold(text(row.get("title")) or first_heading(body))
+                if key and key in seen:
+                    log.repeats += 1
+                    continue
+                seen.add(key)
+                decision, decision_text = decision_of(row.get("decision"))
+                given = next((row[k] for k in DEEPREVIEW_REVIEWS if row.get(k) not in (None, "")), None)
+                venue = venue_id(text(row.get("venue") or row.get("conference")) or "DeepReview-13K")
+                batch.append((where, key, text(row.get("title")), body, {
+                    "venue": venue, "reviews": structured_reviews(key, loads_if_text(given)),
+                    "decision": decision, "decision_text": decision_text}))
+            except (SourceError, TypeError, AttributeError, ValueError) as exc:
+                log.skip(where, text(row.get("id")), str(exc) or type(exc).__name__)
+            if len(batch) >= BATCH:
+                pool = pool or (stack.enter_context(ProcessPoolExecutor(WORKERS)) if WORKERS > 1 else None)
+                yield from _deepreview_papers(batch, pool, log)
+                batch = []
+        yield from _deepreview_papers(batch, pool, log)
+
+
+def _deepreview_papers(batch: list[tuple[str, str, str, str, dict[str, Any]]], pool: ProcessPoolExecutor | None,
+                       log: ImportLog) -> Iterator[Paper]:
+    jobs = [(title, body) for _, _, title, body, _ in batch]
+    results = pool.map(_marked_up_or_why, jobs, chunksize=4) if pool else map(_marked_up_or_why, jobs)
+    for (where, key, _, _, fields), got in zip(batch, results, strict=True):
         try:
-            body = _deepreview_text(row)
-            key = text(row.get("id")) or fold(text(row.get("title")) or first_heading(body))
-            if key and key in seen:
-                log.repeats += 1
-                continue
-            seen.add(key)
-            decision, decision_text = decision_of(row.get("decision"))
-            given = next((row[k] for k in DEEPREVIEW_REVIEWS if row.get(k) not in (None, "")), None)
-            venue = venue_id(text(row.get("venue") or row.get("conference")) or "DeepReview-13K")
-            yield text_paper("deepreview", where, key, venue, text(row.get("title")), body,
-                             reviews=structured_reviews(key, loads_if_text(given)),
-                             decision=decision, decision_text=decision_text)
-        except (SourceError, TypeError, AttributeError, ValueError) as exc:
-            log.skip(where, text(row.get("id")), str(exc) or type(exc).__name__)
+            if isinstance(got, str):
+                raise SourceError(got)
+            title, abstract, sections = got
+            yield paper("deepreview", where, key, fields.pop("venue"), title, abstract=abstract, sections=sections,
+                        **fields)
+        except SourceError as exc:
+            log.skip(where, key, str(exc))
 
 
 def _sea_rows(path: Path, log: ImportLog) -> Iterator[tuple[str, dict[str, Any]]]:

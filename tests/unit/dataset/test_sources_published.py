@@ -59,6 +59,18 @@ def test_deepreview_evaluation_sample_nested_reviews_and_latex_paper(tmp_path):
     assert review.rating_scale == (3, 5, 6, 8)  # the option strings seen (the rows name no venue)
 
 
+def test_deepreview_latex_parsed_in_worker_processes_reads_the_same(tmp_path, monkeypatch):
+    from preprocess.sources import structured
+
+    path = pub.deepreview_sample(tmp_path, PAPERS)
+    alone = read("deepreview", path).papers
+    monkeypatch.setattr(structured, "BATCH", 2)
+    monkeypatch.setattr(structured, "WORKERS", 2)
+    pooled = read("deepreview", path).papers
+    assert [(p.forum, p.title, p.abstract, p.sections, len(p.reviews)) for p in pooled] == [
+        (p.forum, p.title, p.abstract, p.sections, len(p.reviews)) for p in alone]
+
+
 def test_deepreview_published_rows_csv_latex_in_the_user_message(tmp_path):
     got = read("deepreview", pub.deepreview_rows(tmp_path, PAPERS[:2]))
     assert (got.log.rows, got.log.repeats, len(got.papers)) == (4, 2, 2)

@@ -34,13 +34,20 @@ def _input_args(p: argparse.ArgumentParser) -> None:
                         + ", ".join(SOURCES))
 
 
+def _output_args(p: argparse.ArgumentParser) -> None:
+    """Where the build writes, under which name, and whether it may replace a larger build (`write.py`)."""
+    p.add_argument("--out", type=Path, default=Path("data"), help="dataset dir (holds dataset_info.json)")
+    p.add_argument("--name", default="sample", help="dataset name prefix: one name of letters, digits, _ - .")
+    p.add_argument("--allow-shrink", action="store_true", help="replace a previous build of --name even when this "
+                   "one has no rows or under half of its rows (refused by default, the previous outputs kept)")
+
+
 def parse_args(argv: list[str] | None = None) -> BuildConfig:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     _input_args(p)
     p.add_argument("--parsed", type=Path, default=None,
                    help="folder of <forum>.json from `make parse` (PDFs without one: parsed into <out>/cache/parsed)")
-    p.add_argument("--out", type=Path, default=Path("data"), help="dataset dir (holds dataset_info.json)")
-    p.add_argument("--name", default="sample", help="dataset name prefix")
+    _output_args(p)
     p.add_argument("--tokenizer", default="models/tiny", help="the target model's tokenizer (name or path)")
     p.add_argument("--cutoff", type=int, default=1024, help="the recipe's cutoff_len")
     p.add_argument("--review-tokens", type=int, default=None,
@@ -90,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
         llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
         llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, llm_retries=a.llm_retries,
-        parts=a.parts,
+        parts=a.parts, allow_shrink=a.allow_shrink,
         workers=a.workers,
         parse=ParseOptions(a.pdf_backend, a.parse_timeout, a.max_memory_mb, max(1, a.workers)))
 

@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from preprocess.core.jsonl import temp_files, write_json
-from preprocess.core.names import ratings_file
+from preprocess.core.jsonl import write_json
+from preprocess.core.names import safe_name
 from preprocess.core.record import Paper
 from preprocess.core.venues import venue_slug
 from preprocess.dataset import clean
@@ -30,10 +30,11 @@ from preprocess.dataset.imports import Inputs, cross_source_copies, reached, rea
 from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, parse_missing
 from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
+from preprocess.dataset.register import build_lock
 from preprocess.dataset.split import Split, SplitItem, split_papers, straddling
 from preprocess.dataset.targets import LLMOptions, make_targets, targets_meta
 from preprocess.dataset.tokenizer import Tokenizer
-from preprocess.dataset.write import write_splits
+from preprocess.dataset.write import clean_temp_files, write_splits
 
 log = logging.getLogger("preprocess.dataset")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"  # the bundled sample, a crawl folder
@@ -68,6 +69,7 @@ class BuildConfig:
     workers: int = 1
     parse: ParseOptions = field(default_factory=ParseOptions)  # PDFs without a parse (see `parsing`)
     sources: tuple[str, ...] = ()  # public datasets, `<format>:<path>` (`preprocess/sources/`)
+    allow_shrink: bool = False  # replace a previous build with one of no rows or far fewer (`write.SHRINK_FLOOR`)
 
     def llm(self) -> LLMOptions:
         return LLMOptions(self.llm_url, self.llm_model, self.llm_key_env, self.llm_workers, self.llm_max_tokens,
@@ -139,9 +141,7 @@ def _classifier(cfg: BuildConfig, papers: list[Paper]) -> PartsClassifier | None
     none, and reviews the fields do not settle stay raw)."""
     if cfg.parts == "none" or cfg.options.target != "four-part":
         return None
-    classifier = train_for(papers, cfg.parts_sample, cfg.parts)
-    classifier.save(cfg.out / f"{cfg.name}.parts.npz")
-    return classifier
+    return train_for(papers, cfg.parts_sample, cfg.parts)  # saved once the rows are written
 
 
 def _plan(cfg: BuildConfig, papers: list[Paper], tok: Tokenizer, review_tokens: int, funnel: Funnel,
@@ -188,7 +188,14 @@ def _read(cfg: BuildConfig, funnel: Funnel) -> tuple[Inputs, list[Paper], list[P
 
 
 def build(cfg: BuildConfig) -> dict[str, Any]:
-    """Run the whole build; returns the meta record (also written to `<out>/<name>.meta.json`)."""
+    """Run the whole build; returns the meta record (also written to `<out>/<name>.meta.json`). The name must be
+    one safe path component; a second build of the same name while one runs is refused (RuntimeError)."""
+    safe_name(cfg.name, "dataset name")
+    with build_lock(cfg.out, cfg.name):
+        return _build(cfg)
+
+
+def _build(cfg: BuildConfig) -> dict[str, Any]:
     if cfg.raw is None and not cfg.sources:  # nothing given: the bundled sample
         cfg = replace(cfg, raw=SAMPLE)
     funnel, stats = Funnel(), Counter()
@@ -197,7 +204,7 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
     if paper_budget(tok, cfg.cutoff, review_tokens) < MIN_PAPER_TOKENS:
         raise ValueError(f"cutoff {cfg.cutoff} leaves under {MIN_PAPER_TOKENS} tokens for the paper "
                          f"after a {review_tokens}-token review reserve")
-    _clean_temp_files(cfg)
+    clean_temp_files(cfg.out, cfg.name)
     crawl, copies, folders = _read(cfg, funnel)
     failed = parse_missing(copies, folders, cfg.parsed, cfg.out, cfg.parse)
     dirs = parse_dirs(cfg.parsed, cfg.out)
@@ -219,26 +226,18 @@ def build(cfg: BuildConfig) -> dict[str, Any]:
         split = _split(cfg, papers, funnel)
         offset = {copies[i].forum: text.offset[i] for i in kept}
         stats.update(write_splits(cfg.out, cfg.name, cfg.options, papers, _spilled(spill, papers, offset),
-                                  plans, targets, split.side))
+                                  plans, targets, split.side, cfg.allow_shrink, crawl.skipped))
     kept_targets = [t for p in papers if split.side(p.forum) for row in plans[p.forum] for t in row]
     reached(crawl.sources, [p for p in papers if split.side(p.forum)], crawl.warnings)  # per source: rows
     meta = _meta(cfg, review_tokens, funnel, stats, kept_targets, text, kept,
                  paper_budget(tok, cfg.cutoff, review_tokens), sorted(split.test & {p.forum for p in papers}),
                  crawl)
     meta["parts_model"] = classifier.info if classifier else None
+    if classifier:
+        classifier.save(cfg.out / f"{cfg.name}.parts.npz")
     funnel.plot(cfg.out / f"{cfg.name}.funnel.png")
     write_json(cfg.out / f"{cfg.name}.meta.json", meta)
     return meta
-
-
-def _clean_temp_files(cfg: BuildConfig) -> None:
-    """Temp files an earlier build of this name left when it was killed mid-write (they are never renamed in)."""
-    outputs = [*(f"{cfg.name}_{s}.jsonl" for s in ("train", "test")), f"{cfg.name}_test.refs.jsonl",
-               f"{cfg.name}.meta.json", f"{cfg.name}.funnel.png", f"{cfg.name}.parts.npz", f"{cfg.name}.parts.json",
-               ratings_file(cfg.name), "dataset_info.json"]
-    for stale in (t for name in outputs for t in temp_files(cfg.out / name)):
-        log.warning("removing %s, left by a build that was stopped mid-write", stale)
-        stale.unlink(missing_ok=True)
 
 
 def _spilled(spill: IO[str], papers: list[Paper], offset: dict[str, int]) -> Iterator[str]:

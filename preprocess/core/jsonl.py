@@ -1,4 +1,5 @@
-"""JSONL and JSON I/O shared by every step: atomic writes, and reads that name the bad file and line."""
+"""JSONL and JSON I/O shared by every step: atomic writes, and reads that name the bad file and line and repair
+lone UTF-16 surrogates (JSON can spell `\\ud83d` alone, half an emoji as API dumps carry; UTF-8 cannot hold it)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import IO, Any
 
 log = logging.getLogger(__name__)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # how a surrogate reaches a JSON line: an escape
 
 
 class BadLine(ValueError):
@@ -72,11 +76,24 @@ def write_json(path: str | os.PathLike, obj: Any) -> None:
         handle.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def no_surrogates(value: Any) -> Any:
+    """`value` with every string's lone UTF-16 surrogates replaced by U+FFFD, in lists and dicts (keys too);
+    the same object when there is none. Pairs are not lone: `json.loads` has joined them already."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, list):
+        return [no_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {no_surrogates(k): no_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def iter_jsonl_numbered(path: str | os.PathLike, errors: list[BadLine] | None = None,
                         ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line number, object) for each JSON object of a JSONL file; a UTF-8 BOM at its start is skipped.
 
-    A bad line (invalid UTF-8, invalid JSON, not an object) raises `BadLine` naming file and line,
+    Lone surrogates are replaced (`no_surrogates`), so what is read can be written. A bad line (invalid UTF-8,
+    invalid JSON, not an object) raises `BadLine` naming file and line,
     unless `errors` is given: then it is logged, appended there, and skipped.
     """
     path = Path(path)
@@ -88,6 +105,8 @@ def iter_jsonl_numbered(path: str | os.PathLike, errors: list[BadLine] | None = 
                 obj = json.loads(raw.decode("utf-8-sig" if lineno == 1 else "utf-8"))
                 if not isinstance(obj, dict):
                     raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+                if _ESCAPED_SURROGATE.search(raw):
+                    obj = no_surrogates(obj)
             except (UnicodeDecodeError, ValueError) as exc:
                 bad = BadLine(path, lineno, str(exc))
                 if errors is None:

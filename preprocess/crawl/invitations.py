@@ -17,7 +17,7 @@ import openreview
 import requests
 
 from preprocess.core import venues
-from preprocess.core.jsonl import write_json
+from preprocess.core.jsonl import no_surrogates, write_json
 
 log = logging.getLogger("preprocess.crawl")
 
@@ -76,7 +76,8 @@ def save_invitations(client: Any, wanted: dict[str, str], root: Path, before_cal
         except (openreview.OpenReviewException, requests.RequestException, KeyError, IndexError, ValueError) as exc:
             on_error(invitation_id, describe(exc))
             continue
-        saved[group] = raw.body if raw.body and raw.body.get("id") == invitation_id else invitation.to_json()
+        saved[group] = no_surrogates(raw.body if raw.body and raw.body.get("id") == invitation_id
+                                     else invitation.to_json())
     if saved:
         write_json(path, saved)
     return len(saved)

@@ -5,7 +5,9 @@
 
 writes under `<out>/<venue slug>/`:
 - `notes.jsonl`: one submission per line, the note object exactly as the API sent it (with
-  `details.directReplies` on v1, `details.replies` on v2; `Note.from_json(line)` rebuilds it).
+  `details.directReplies` on v1, `details.replies` on v2; `Note.from_json(line)` rebuilds it), but for a
+  lone UTF-16 surrogate (UTF-8 cannot hold it), stored as U+FFFD; a note that cannot be stored is named in
+  `errors.jsonl` and the crawl goes on.
   Append-only: a line, once complete, is never changed, reordered or removed. The one exception is
   a fragment without a newline left by a killed run: it is copied to `notes.torn`, then cut off.
 - `pdfs/<forum id>.pdf`: whole, validated PDFs only (temp file + rename).

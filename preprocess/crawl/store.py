@@ -1,4 +1,9 @@
-"""What a crawl writes as it goes: notes.jsonl (append-only, one fsynced line per submission) and errors.jsonl."""
+"""What a crawl writes as it goes: notes.jsonl (append-only, one fsynced line per submission) and errors.jsonl.
+
+A note is stored as the API sent it, except that a lone UTF-16 surrogate (`\\ud83d` alone: half an emoji, as
+real API answers carry; UTF-8 cannot hold it) becomes U+FFFD; a note that still cannot be stored is named in
+errors.jsonl and the crawl goes on.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from preprocess.core.jsonl import BadLine, iter_jsonl
+from preprocess.core.jsonl import BadLine, iter_jsonl, no_surrogates
 from preprocess.core.venues import content_value
 from preprocess.crawl.invitations import reply_invitations
 from preprocess.crawl.pdfs import PdfJob
@@ -24,8 +29,8 @@ class ErrorLog:
         self.handle, self.count = handle, 0
 
     def add(self, item: str, item_id: str, reason: str) -> None:
-        row = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "item": item, "id": item_id,
-               "reason": reason}
+        row = no_surrogates({"time": datetime.now(UTC).isoformat(timespec="seconds"), "item": item, "id": item_id,
+                             "reason": reason})
         self.handle.write(json.dumps(row, ensure_ascii=False) + "\n")
         self.handle.flush()
         self.count += 1
@@ -37,6 +42,7 @@ class NoteStore:
 
     def __init__(self, path: Path, errors: ErrorLog):
         self.path, self.ids, self.jobs, self.last_id = path, set[str](), list[PdfJob](), None
+        self.errors = errors
         self.no_pdf: list[str] = []
         self.invitations: dict[str, str] = {}  # group -> the first reply invitation id seen
         path.touch()
@@ -96,8 +102,23 @@ class NoteStore:
         """Append `note` unless it is already stored; True when written."""
         if note["id"] in self.ids or self.handle is None:
             return False
-        self.handle.write((json.dumps(note, ensure_ascii=False) + "\n").encode("utf-8"))
+        try:
+            line = note_line(note)
+        except (TypeError, ValueError) as exc:  # not JSON: nothing the API sends, but never the end of a crawl
+            self.errors.add("note", str(note["id"]), f"cannot be stored: {exc}")
+            return False
+        self.handle.write(line)
         self.handle.flush()
         os.fsync(self.handle.fileno())
         self._remember(note)
         return True
+
+
+def note_line(note: dict[str, Any]) -> bytes:
+    """`note` as one UTF-8 JSON line; lone surrogates (which UTF-8 cannot hold) become U+FFFD."""
+    text = json.dumps(note, ensure_ascii=False) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        log.warning("note %s: lone UTF-16 surrogate(s) stored as U+FFFD", note.get("id"))
+        return no_surrogates(text).encode("utf-8")

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from preprocess.core.jsonl import no_surrogates
 from preprocess.core.record import Paper
 from preprocess.crawl.pdfs import pdf_filename
 from preprocess.pdf.record import ParsedPaper
@@ -58,7 +59,7 @@ def load_parse(venue_dir: Path, forum: str, dirs: Sequence[Path]) -> ParsedPaper
     if found is None:
         pdf = crawled_pdf(venue_dir, forum)
         raise FileNotFoundError(f"no parsed text for {forum}" + ("" if pdf.exists() else f" and no PDF ({pdf})"))
-    return ParsedPaper.from_dict(json.loads(found.read_bytes().decode("utf-8")))
+    return ParsedPaper.from_dict(no_surrogates(json.loads(found.read_bytes().decode("utf-8"))))  # half emojis
 
 
 def _needs_parse(venue_dir: Path, forum: str, given: Path | None, cache: Path) -> Path | None:

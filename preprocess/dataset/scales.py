@@ -2,7 +2,9 @@
 
 For each venue and field (rating, confidence) the scale comes from, in order:
 1. the invitation the crawl saved (`<venue>/invitations.json`): the form's own options, API v1
-   `reply.content.<field>.value-dropdown` / `value-radio`, API v2 `edit.note.content.<field>.value.param.enum`;
+   `reply.content.<field>.value-dropdown` / `value-radio`, API v2 `edit.note.content.<field>.value.param.enum`
+   (or `.items`), options as "6: ..." strings, integers or `{"value": 6, "description": ...}`; any other shape
+   (a scalar, a template string) says nothing, it never stops the build;
 2. the option strings in the notes themselves ("6: Marginally above acceptance threshold" -> 6), when every
    value of the field came as such a string (a v2 integer says nothing about the other options) and they name
    at least `MIN_OBSERVED` values; where the table's scale holds every value seen, the table's (it also has the
@@ -52,11 +54,13 @@ class Scale:
 
 
 def _option_value(option: Any) -> int | None:
-    """6 from "6: Marginally above ...", from {"value": 6, "description": ...} or from 6."""
+    """6 from "6: Marginally above ...", from {"value": 6, "description": ...}, from 6 or 6.0."""
     if isinstance(option, dict):
         option = option.get("value")
     if isinstance(option, bool):
         return None
+    if isinstance(option, float) and option.is_integer():
+        return int(option)
     if isinstance(option, int):
         return option
     match = _LEADING.match(option) if isinstance(option, str) else None
@@ -74,16 +78,25 @@ def _field_spec(invitation: dict[str, Any], field: str) -> Any:
     return None
 
 
-def from_invitation(invitation: dict[str, Any], field: str) -> tuple[int, ...] | None:
-    """The scale an invitation's form offers for `field`, or None when it does not say."""
-    spec = _field_spec(invitation, field)
-    if not isinstance(spec, dict):
-        return None
+def _options(spec: dict[str, Any]) -> Any:
+    """A field's option list as the form gives it: API v1 `value-dropdown` / `value-radio`, API v2
+    `value.param.enum` or `value.param.items`; None when there is none."""
     options = spec.get("value-dropdown") or spec.get("value-radio")
-    if options is None:
-        param = (spec.get("value") or {}).get("param") if isinstance(spec.get("value"), dict) else None
-        options = (param or {}).get("enum")
-    values = {v for v in map(_option_value, options or []) if v is not None}
+    value = spec.get("value")
+    param = value.get("param") if isinstance(value, dict) else None
+    if options is None and isinstance(param, dict):
+        options = param.get("enum") or param.get("items")
+    return options
+
+
+def from_invitation(invitation: dict[str, Any], field: str) -> tuple[int, ...] | None:
+    """The scale an invitation's form offers for `field`, or None when it does not say (no options, or options
+    that are not a list: `"enum": 3`, a `${...}` template)."""
+    spec = _field_spec(invitation, field)
+    options = _options(spec) if isinstance(spec, dict) else None
+    if not isinstance(options, list):
+        return None
+    values = {v for v in map(_option_value, options) if v is not None}
     return tuple(sorted(values)) or None
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from preprocess.core.jsonl import BadLine, iter_jsonl_numbered
+from preprocess.core.jsonl import BadLine, iter_jsonl_numbered, no_surrogates
 from preprocess.core.record import Paper, Review
 from preprocess.core.venues import venue_year
 from preprocess.dataset.decisions import label
@@ -25,7 +25,6 @@ from preprocess.dataset.wrap import join_wrapped
 
 ROW_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")  # lone UTF-16 halves: legal JSON (`\\ud83d`), not encodable text
 
 
 # Datasets name venues by folder ("ICLR_2017", "NIPS_2018", "ICLR_2024"): the OpenReview-style ids the venue table
@@ -116,18 +115,6 @@ def _parquet_rows(file: Path) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq  # imported late: only parquet imports need it
 
     return pq.read_table(file).to_pylist()
-
-
-def no_surrogates(value: Any) -> Any:
-    """`value` with every string's lone UTF-16 surrogates (JSON may spell them, UTF-8 cannot hold them)
-    replaced by U+FFFD, in lists and dicts too; the one place source text is made encodable."""
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
-    if isinstance(value, list):
-        return [no_surrogates(v) for v in value]
-    if isinstance(value, dict):
-        return {no_surrogates(k): no_surrogates(v) for k, v in value.items()}
-    return value
 
 
 def read_json(file: Path) -> Any:

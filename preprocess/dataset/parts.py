@@ -4,7 +4,8 @@ A structured review (summary / strengths / weaknesses / questions fields) labels
 The classifier sees each sentence (hashed word and character n-grams; or, `features="minilm"`, the MiniLM
 sentence embedding shipped in requirements), its neighbours and where it stands in its review, and says which
 part it belongs to.
-With fewer than `MIN_REVIEWS` structured reviews in the crawl it is trained on the bundled sample's instead.
+Sentences are decoded as a sequence (`sequence.viterbi`: transitions learned from the same reviews). With fewer
+than `MIN_REVIEWS` structured reviews in the crawl the bundled model is used (`bundled`).
 `bench/parts.py` measures it on held-out structured reviews flattened to prose.
 """
 
@@ -25,9 +26,12 @@ from preprocess.core.jsonl import atomic_open, write_json
 from preprocess.core.record import Paper, Review
 from preprocess.core.target import ROLES
 from preprocess.dataset.read import read_papers
+from preprocess.dataset.sequence import allowed_mask, learn_transitions, viterbi
 from preprocess.dataset.wrap import join_wrapped, sentences
 
 MIN_REVIEWS = 30  # structured reviews needed to train on the crawl itself
+BUNDLED = Path(__file__).resolve().parent / "parts_model"  # the shipped fallback weights, per feature kind
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"  # the bundled sample crawl
 MAX_TRAIN_REVIEWS = 1000  # ~28,000 sentences: a fit of ~15 s and ~0.6 GB; the learning curve is flat by then
 FIELDS = ("summary", "strengths", "weaknesses", "questions")  # the structured fields that label ROLES, in order
 HASH_FEATURES = 2**16
@@ -126,6 +130,7 @@ class PartsClassifier:
     info: dict[str, Any] = field(default_factory=dict)
     coef: np.ndarray | None = None
     intercept: np.ndarray | None = None
+    transitions: np.ndarray | None = None  # `sequence.learn_transitions` over the training reviews
 
     def __post_init__(self) -> None:
         self._embed = _Embedder(self.features)
@@ -142,6 +147,7 @@ class PartsClassifier:
         labels = [lab for _, labs in examples for lab in labs]
         model = LogisticRegression(max_iter=2000, C=4.0).fit(self._rows([s for s, _ in examples]), labels)
         self.coef, self.intercept = model.coef_.astype(np.float32), model.intercept_.astype(np.float32)
+        self.transitions = learn_transitions([labs for _, labs in examples])
         counts = Counter(labels)
         self.info = {"source": source, "features": self.features, "reviews": len(examples),
                      "sentences": {ROLES[k]: counts[k] for k in range(len(ROLES))}}
@@ -149,16 +155,15 @@ class PartsClassifier:
 
     def predict(self, blocks: list[list[str]], allowed: list[list[tuple[int, ...]]] | None = None
                 ) -> list[list[int]]:
-        """For each block of sentences (one review's free text, in order), the part of each sentence; with
-        `allowed`, each sentence's part is one of the part indices given for it."""
+        """For each block of sentences (one review's free text, in order), the part of each sentence, decoded as
+        a sequence (`sequence.viterbi`); with `allowed`, each sentence's part is one of the indices given."""
         out: list[list[int]] = []
         for scores, block_allowed in zip(self.scores(blocks), allowed or [None] * len(blocks), strict=True):
-            if block_allowed is not None and len(scores):
-                mask = np.full(scores.shape, -np.inf, dtype=np.float32)
-                for row, parts in enumerate(block_allowed):
-                    mask[row, list(parts)] = 0.0
-                scores = scores + mask
-            out.append(scores.argmax(axis=1).tolist() if len(scores) else [])
+            if self.transitions is None:  # a model saved before transitions were learned: sentence by sentence
+                masked = scores if block_allowed is None else scores + allowed_mask(scores.shape, block_allowed)
+                out.append(masked.argmax(axis=1).tolist() if len(scores) else [])
+            else:
+                out.append(viterbi(scores, self.transitions, block_allowed))
         return out
 
     def scores(self, blocks: list[list[str]]) -> list[np.ndarray]:
@@ -177,9 +182,10 @@ class PartsClassifier:
         return out
 
     def save(self, path: Path) -> Path:
-        """Weights as `.npz` (no pickle) and what they were trained on as `.json` beside them."""
+        """Weights as `.npz` (no pickle; float16) and what they were trained on as `.json` beside them."""
         with atomic_open(path.with_suffix(".npz"), "wb") as handle:
-            np.savez_compressed(handle, coef=self.coef, intercept=self.intercept)
+            np.savez_compressed(handle, coef=self.coef.astype(np.float16), intercept=self.intercept,
+                                transitions=self.transitions)  # float16 weights: half the size, same parts
         write_json(path.with_suffix(".json"), self.info)
         return path.with_suffix(".npz")
 
@@ -187,22 +193,28 @@ class PartsClassifier:
     def load(cls, path: Path) -> PartsClassifier:
         info = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         weights = np.load(path.with_suffix(".npz"), allow_pickle=False)
-        return cls(info["features"], info, weights["coef"], weights["intercept"])
+        transitions = weights["transitions"] if "transitions" in weights.files else None
+        return cls(info["features"], info, weights["coef"].astype(np.float32), weights["intercept"], transitions)
 
 
 def train_for(papers: list[Paper], sample: Path, features: str = "hashing") -> PartsClassifier:
-    """Trained on the crawl's own structured reviews (a seeded `MAX_TRAIN_REVIEWS` of them), or on the bundled
-    sample's when the crawl has fewer than `MIN_REVIEWS`."""
+    """Trained on the crawl's own structured reviews (a seeded `MAX_TRAIN_REVIEWS` of them), or the bundled
+    model (`bundled`) when the crawl has fewer than `MIN_REVIEWS`."""
     own = [r for p in papers for r in p.reviews if structured(r)]
     if len(own) >= MIN_REVIEWS:
         if len(own) > MAX_TRAIN_REVIEWS:  # the learning curve is flat long before; fitting time is not
             own = random.Random(0).sample(own, MAX_TRAIN_REVIEWS)
         return PartsClassifier(features).fit(own, "crawl")
-    return _bundled(str(sample), features)
+    return bundled(features, str(sample))
 
 
 @functools.lru_cache(maxsize=4)
-def _bundled(sample: str, features: str) -> PartsClassifier:
-    """The classifier trained on the bundled sample's structured reviews (once per process)."""
+def bundled(features: str = "hashing", sample: str = str(SAMPLE)) -> PartsClassifier:
+    """The fallback model: the shipped weights `BUNDLED/<features>.npz` (trained on genuine structured reviews
+    and the sample; `bench/bundle_parts.py` made them, their `.json` says on what), else one trained on the
+    bundled sample's structured reviews (once per process)."""
+    shipped = BUNDLED / f"{features}.npz"
+    if shipped.exists():
+        return PartsClassifier.load(shipped)
     reviews = [r for p in read_papers(Path(sample)).papers for r in p.reviews if structured(r)]
     return PartsClassifier(features).fit(reviews, "bundled sample")

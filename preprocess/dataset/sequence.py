@@ -3,7 +3,7 @@ transitions learned from structured reviews.
 
 Reviews run summary -> strengths -> weaknesses -> questions/suggestions, and a part comes in runs; a sentence's
 own words are weak evidence ("This is interesting." in a weakness run is still a weakness). The transition table
-(start row + 4 x 4, log probabilities, add-`SMOOTHING` counts) is learned from the label sequences of structured
+(start row, 4 x 4, end row; log probabilities, add-`SMOOTHING` counts) is learned from the label sequences of structured
 reviews; decoding adds it to the classifier's log-probabilities, `TRANSITION_WEIGHT` times, and takes the best
 path. A mask (`allowed`) keeps each sentence among the parts its heading allows.
 """
@@ -20,11 +20,13 @@ TRANSITION_WEIGHT = 1.0
 
 
 def learn_transitions(sequences: Sequence[Sequence[int]]) -> np.ndarray:
-    """(1 + PARTS) x PARTS log-probabilities: row 0 the first sentence's part, row 1 + i the next part after i."""
-    counts = np.full((1 + PARTS, PARTS), SMOOTHING, dtype=np.float64)
+    """(2 + PARTS) x PARTS log-probabilities: row 0 the first sentence's part, row 1 + i the next part after i,
+    the last row the last sentence's part (reviews end with questions: a lone closing question is one)."""
+    counts = np.full((2 + PARTS, PARTS), SMOOTHING, dtype=np.float64)
     for labels in sequences:
         if len(labels):
             counts[0, labels[0]] += 1
+            counts[-1, labels[-1]] += 1
         for before, after in zip(labels, labels[1:], strict=False):
             counts[1 + before, after] += 1
     return np.log(counts / counts.sum(axis=1, keepdims=True)).astype(np.float32)
@@ -56,9 +58,11 @@ def viterbi(scores: np.ndarray, transitions: np.ndarray, allowed: Sequence[Seque
     best = trans[0] + emit[0]
     back = np.zeros(emit.shape, dtype=np.int64)
     for t in range(1, len(emit)):
-        total = best[:, None] + trans[1:]  # from part i (row) to part j (column)
+        total = best[:, None] + trans[1: 1 + PARTS]  # from part i (row) to part j (column)
         back[t] = total.argmax(axis=0)
         best = total.max(axis=0) + emit[t]
+    if len(transitions) > 1 + PARTS:  # the end row (older models have none)
+        best = best + trans[1 + PARTS]
     path = [int(best.argmax())]
     for t in range(len(emit) - 1, 0, -1):
         path.append(int(back[t, path[-1]]))

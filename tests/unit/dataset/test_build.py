@@ -66,7 +66,8 @@ def test_outputs_meta_and_registration(sample):
     counts = meta["counts"]
     kept = counts["train rows"] + counts["test rows"]
     targets = meta["targets"]
-    assert kept == targets["four_part"] + targets["with_empty_part"] + targets["raw"] == sum(targets["by_route"].values())
+    assert kept == targets["four_part"] + targets["with_empty_part"] + targets["raw"] \
+        == sum(targets["by_route"].values())
     assert kept >= 86 and meta["targets"]["raw"] == 0, "every review four-part, ICLR 2023's free text included"
     assert meta["targets"]["by_route"]["offline"] >= 10, "ICLR 2023's clarity/quality text placed by the classifier"
     assert meta["parts_model"]["reviews"] == 45 and meta["parts_model"]["source"] == "crawl"  # ICLR 2024-2025's

@@ -52,7 +52,9 @@ def sample(tmp_path_factory, tiny_model) -> tuple[Path, dict]:
 
 def test_outputs_meta_and_registration(sample):
     out, meta = sample
-    names = sorted(p.name for p in out.iterdir() if p.is_file())
+    names = sorted(p.name for p in out.iterdir() if p.is_file() and not p.name.endswith(".lock"))
+    locks = sorted(p.name for p in out.glob("*.lock"))  # flocks, left in place (gitignored): a stale one blocks nothing
+    assert set(locks) <= {".sample.build.lock", "dataset_info.json.lock"} and ".sample.build.lock" in locks
     assert names == ["dataset_info.json", "sample.funnel.png", "sample.meta.json", "sample.parts.json",
                      "sample.parts.npz", "sample_test.jsonl", "sample_test.refs.jsonl", "sample_train.jsonl",
                      "sample_train.ratings.jsonl"]

@@ -13,8 +13,8 @@ import source_shapes as shapes
 
 from preprocess.dataset.imports import cross_source_copies
 from preprocess.dataset.split import Split, SplitItem, straddling
-from preprocess.sources.markup import markdown_sections
 from preprocess.sources.dialogue import labelled_parts
+from preprocess.sources.markup import markdown_sections
 from preprocess.sources.registry import SOURCES, parse_specs, read_source
 
 

@@ -1,9 +1,11 @@
 """Worker pool for parsing PDFs: one child process per worker, a timeout per file, crash-proof.
 
 Each worker receives jobs (a PDF and its JSON's path) over its pipe, parses, writes the JSON atomically and
-answers ("ok" | "error", pdf, pages | reason). A worker that runs past the timeout on one file is killed
-and replaced; one that dies (segfault in a native library, os._exit) or runs out of its address space
-(`memory_mb`, see `child`) is replaced too. Either way that file gets an error and the batch goes on.
+answers ("start", pdf, None) when it begins a file, then ("ok" | "error", pdf, pages | reason); the
+timeout counts from "start", so a worker's start-up under load is not the file's time. A worker that runs
+past the timeout on one file is killed and replaced; one that dies (segfault in a native library, os._exit)
+or runs out of its address space (`memory_mb`, see `child`) is replaced too. Either way
+that file gets an error and the batch goes on.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ class ParseJob:
 
 
 def _worker(conn: Connection, parser: ParseFn, backend: str, memory_mb: int | None) -> None:
-    """Worker loop: receive a job, parse it, write its JSON, answer ("ok"|"error", pdf, pages | reason)."""
+    """Worker loop: receive a job, say "start", parse it, write its JSON, answer ("ok"|"error", pdf, pages | reason)."""
     logging.getLogger().setLevel(logging.WARNING)
     while True:
         try:
@@ -42,6 +44,7 @@ def _worker(conn: Connection, parser: ParseFn, backend: str, memory_mb: int | No
             return
         if job is None:
             return
+        conn.send(("start", job.pdf, None))  # the file's clock starts now, not while the worker was importing
         try:
             paper = parser(job.pdf, backend)
             write_json(Path(job.out), paper.to_dict())
@@ -70,11 +73,14 @@ class _Pool:
 
     def _outcome(self, slot: _Slot, ready: list) -> str | None:
         """An empty string when the slot's file is done, the reason when it failed, None while it runs."""
-        if slot.child.conn in ready or slot.child.conn.poll():
+        while slot.child.conn in ready or slot.child.conn.poll():
             try:
                 status, _, detail = slot.child.conn.recv()
             except (EOFError, OSError):
                 return slot.child.crashed()
+            if status == "start":  # a fresh worker may take seconds to import under load: not the file's time
+                slot.started, ready = time.monotonic(), []
+                continue
             if status == "ok":
                 self.pages += int(detail or 0)
                 return ""

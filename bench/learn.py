@@ -85,8 +85,10 @@ def predict_and_eval(saves: Path, n: int, log: Path, made_of: list[Path], fresh:
     predicted = time.monotonic()
     if predict_only:
         return {"_wall": {"predict_s": None if reused else round(predicted - started)}}
-    run([sys.executable, "-m", "lifecycle.run", "eval", RECIPE], saves, log)
-    metrics = json.loads((saves / RECIPE / "eval" / "metrics.json").read_text(encoding="utf-8"))
+    scored = saves / RECIPE / "eval" / "metrics.json"
+    if not (reused and current(scored, [predictions])):  # scores of these very predictions are kept
+        run([sys.executable, "-m", "lifecycle.run", "eval", RECIPE], saves, log)
+    metrics = json.loads(scored.read_text(encoding="utf-8"))
     metrics["_wall"] = {"predict_s": None if reused else round(predicted - started), "predictions_reused": reused,
                         "eval_s": round(time.monotonic() - predicted)}
     return metrics

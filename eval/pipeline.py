@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval import committee, concerns, hitrate, injection, judge, ratings, similarity, structure
+from eval import concerns, hitrate, injection, judge, ratings, similarity, structure
+from eval.committee.metrics import COMMITTEE_FILE, committee_metrics
 from eval.inputs import EvalInputs, load_inputs
 from preprocess.core.jsonl import read_jsonl, write_jsonl
 from preprocess.core.llm import ChatClient
@@ -127,10 +128,10 @@ def evaluate(config: EvalConfig) -> dict[str, Any]:
         scores = ratings.score_papers(inputs.papers())
         metrics["ratings"] = ratings.rating_metrics(scores)
         metrics["decisions"] = ratings.decision_metrics(scores)
-        committee_file = config.predictions.parent / committee.COMMITTEE_FILE
+        committee_file = config.predictions.parent / COMMITTEE_FILE
         if committee_file.exists():
             try:
-                metrics["committee"] = committee.committee_metrics(inputs, committee_file)
+                metrics["committee"] = committee_metrics(inputs, committee_file)
             except ValueError as exc:
                 notes.append(f"Committee not scored: {exc}")
         if config.hitrate_matcher != "none":

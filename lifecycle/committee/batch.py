@@ -25,8 +25,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from eval.committee.rule import load_rule, rating_warning
 from lifecycle.committee.panel import DEFAULT_TEMPERATURE, convene
-from lifecycle.committee.rule import load_rule, rating_warning
 from lifecycle.launch import write_config
 from preprocess.core.jsonl import atomic_open, read_jsonl, write_json, write_jsonl
 from preprocess.core.names import dataset_list

@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lifecycle.committee.rule import Verdict
+from eval.committee.rule import Verdict
 from preprocess.core.target import DECISION_WORD, part_items, scale_range, split_parts
 
 STRENGTHS, CONCERNS = "Reasons for acceptance", "Reasons for rejection"

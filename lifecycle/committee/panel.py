@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from eval.committee.rule import DecisionRule, Verdict, verdict
 from lifecycle.committee.meta import meta_review
-from lifecycle.committee.rule import DecisionRule, Verdict, verdict
 from preprocess.core.target import on_scale, parse_rating, review_markdown
 
 # The reference design's finding: sampling at 0.35-0.5 reviewed better than greedy; a committee needs sampling.

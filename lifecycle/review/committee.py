@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from eval.committee.rule import rating_warning, rule_from, training_ratings, training_scale
 from lifecycle.committee.panel import DEFAULT_TEMPERATURE, Committee, convene
-from lifecycle.committee.rule import rating_warning, rule_from, training_ratings, training_scale
 from lifecycle.review.reviewer import Reviewer
 from preprocess.dataset.formats import Conversation
 

@@ -72,7 +72,7 @@ class PaperRefs:
 @dataclass(frozen=True)
 class PaperRatings:
     """One line of `data/<name>_train.ratings.jsonl`: a training paper's human ratings and its decision, what
-    the committee's decision rule is fitted on (`lifecycle/committee/rule.py`). No review text: it stays small."""
+    the committee's decision rule is fitted on (`eval/committee/rule.py`). No review text: it stays small."""
 
     forum: str
     venue: str

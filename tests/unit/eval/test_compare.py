@@ -1,5 +1,5 @@
-"""`python -m eval.compare`: two runs' committees scored by eval/committee.py on the same test split, set side by
-side; runs judged on other papers, seeds or temperatures are refused with what differs."""
+"""`python -m eval.compare`: two runs' committees scored by eval/committee/metrics.py on the same test split, set
+side by side; runs judged on other papers, seeds or temperatures are refused with what differs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from committee_fixtures import ICLR, train_rule, write_split
 
-from eval.committee import committee_metrics
+from eval.committee.metrics import committee_metrics
 from eval.compare import main
 from eval.inputs import load_inputs
 from lifecycle.committee.panel import convene

@@ -1,5 +1,5 @@
 """Known answers for the published protocols' metrics (eval/protocols.py), the committee's scoring
-(eval/committee.py) and the prompt-injection variant (eval/injection.py)."""
+(eval/committee/metrics.py) and the prompt-injection variant (eval/injection.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from committee_fixtures import ICLR, train_rule, write_split
 
 from eval import protocols
-from eval.committee import committee_metrics, score_panel
+from eval.committee.metrics import committee_metrics, score_panel
 from eval.injection import INSTRUCTION, inject_row, injection_metrics, write_variant
 from eval.inputs import load_inputs
 from lifecycle.committee.panel import convene

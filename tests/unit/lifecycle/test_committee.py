@@ -1,4 +1,5 @@
-"""The committee (lifecycle/committee/): the decision rule, the meta-review, the record, the resumable batch."""
+"""The committee (lifecycle/committee/): the meta-review, the record, the resumable batch (its decision rule:
+tests/unit/eval/committee/test_decision_rule.py)."""
 
 from __future__ import annotations
 
@@ -6,87 +7,21 @@ import json
 from pathlib import Path
 
 import pytest
+from committee_fixtures import rated_papers
 
+from eval.committee.rule import fit_rule
 from lifecycle.committee import batch
 from lifecycle.committee.meta import group_points, meta_review
 from lifecycle.committee.panel import Committee, convene
-from lifecycle.committee.rule import (
-    BASE_RATE,
-    DecisionRule,
-    RuleError,
-    features,
-    fit_rule,
-    load_rule,
-    training_scale,
-    verdict,
-)
-from preprocess.core.refs import PaperRatings
 from preprocess.core.target import render_parts, render_target
 
 ICLR = (1, 3, 5, 6, 8, 10)
-
-
-def papers(n: int = 20) -> list[PaperRatings]:
-    """Accepted papers rated high, rejected ones low, on two venues' scales (1-10 and 1-6)."""
-    out = []
-    for i in range(n):
-        accepted = i % 2 == 0
-        if i % 4 < 2:
-            ratings, scale = ((8, 6, 8) if accepted else (3, 5, 3)), ICLR
-        else:
-            ratings, scale = ((5, 4, 5) if accepted else (2, 3, 2)), (1, 2, 3, 4, 5, 6)
-        out.append(PaperRatings(f"p{i}", "v", "accepted" if accepted else "rejected", scale, ratings))
-    return out
 
 
 def review(strengths: list[str], concerns: list[str], rating: int | None) -> str:
     body = render_parts(["Novel idea.", "\n".join(f"- {s}" for s in strengths),
                          "\n".join(f"- {c}" for c in concerns), "Add baselines."])
     return render_target(body, rating)
-
-
-def test_features_put_ratings_on_the_unit_scale():
-    # 8, 6, 8 on 1-10 -> 7/9, 5/9, 7/9: mean 19/27, s.d. sqrt(((2/27)^2 * 2 + (4/27)^2) / 3)
-    assert features([8, 6, 8], ICLR) == pytest.approx([19 / 27, 5 / 9, 7 / 9, (24 / 2187) ** 0.5])
-    assert features([5], (1, 2, 3, 4, 5, 6)) == pytest.approx([0.8, 0.8, 0.8, 0.0])
-
-
-def test_rule_learns_high_ratings_accept_across_scales_and_round_trips():
-    rule = fit_rule(papers(), "train.ratings.jsonl")
-    assert rule.n_papers == 20 and rule.accept_share == 0.5 and rule.train_accuracy == 1.0
-    low, high = rule.probability([3, 3, 5], ICLR), rule.probability([8, 8, 6], ICLR)
-    assert low < 0.5 < high
-    assert rule.decide([5, 5, 4], (1, 2, 3, 4, 5, 6)).decision == "accepted"  # 1-6 scale read on its own range
-    assert DecisionRule.from_dict(json.loads(json.dumps(rule.to_dict()))) == rule
-
-
-def test_rule_refuses_one_class_and_too_few_papers():
-    with pytest.raises(RuleError, match="need 6 and both decisions"):
-        fit_rule([p for p in papers() if p.decision == "accepted"], "f")
-    with pytest.raises(RuleError):
-        fit_rule(papers(4), "f")
-
-
-def test_verdict_without_ratings_is_the_base_rate_and_without_a_rule_the_midpoint():
-    rule = fit_rule(papers(), "f")
-    base = verdict(rule, [], ICLR)
-    assert base.probability == 0.5 and base.rule.startswith(BASE_RATE)
-    assert verdict(None, [], ICLR) is None
-    mid = verdict(None, [6, 5], ICLR)
-    assert mid.decision == "accepted" and mid.probability is None  # mean 5.5 is past 1-10's midpoint 5.5
-    assert verdict(None, [5, 5], ICLR).decision == "rejected"
-
-
-def test_load_rule_from_the_build_file_and_its_absence(tmp_path: Path):
-    rule, note = load_rule(tmp_path, "sample_train")
-    assert rule is None and "sample_train.ratings.jsonl" in note and "midpoint" in note
-    lines = [json.dumps(p.to_dict()) for p in papers()]
-    (tmp_path / "sample_train.ratings.jsonl").write_text("\n".join(lines) + "\n")
-    rule, note = load_rule(tmp_path, "sample_train")
-    assert rule is not None and rule.n_papers == 20 and "fitted on 20 papers" in note
-    _, loaded = batch.load_rule(tmp_path, "sample_test")  # a test name finds its build's train ratings too
-    assert "fitted on 20 papers" in loaded
-    assert training_scale(papers()) in (ICLR, (1, 2, 3, 4, 5, 6))
 
 
 def test_points_raised_by_several_reviewers_are_grouped():
@@ -115,7 +50,7 @@ def test_praise_and_fault_of_the_same_point_is_a_disagreement():
 
 
 def test_convene_parses_ratings_drops_off_scale_ones_and_round_trips():
-    rule = fit_rule(papers(), "f")
+    rule = fit_rule(rated_papers(), "f")
     texts = [review(["A"], ["B"], 8), review(["A"], ["B"], 6), review(["A"], ["B"], 42), "no rating here"]
     committee = convene(texts, [42, 43, 44, 45], ICLR, rule)
     assert [s.rating for s in committee.samples] == [8.0, 6.0, None, None]
@@ -136,7 +71,7 @@ def _predictions(folder: Path, texts: list[str]) -> None:
 def test_batch_resumes_complete_seeds_and_aggregates(tmp_path: Path):
     out, data = tmp_path / "predict", tmp_path / "data"
     data.mkdir()
-    (data / "sample_train.ratings.jsonl").write_text("".join(json.dumps(p.to_dict()) + "\n" for p in papers()))
+    (data / "sample_train.ratings.jsonl").write_text("".join(json.dumps(p.to_dict()) + "\n" for p in rated_papers()))
     refs = [{"forum": f"f{i}", "decision": "accepted", "rating_scale": list(ICLR), "target_review_id": "r",
              "reviews": [{"id": "r", "rating": 8, "text": "t"}]} for i in range(2)]
     (data / "sample_test.refs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in refs))
@@ -188,18 +123,6 @@ def test_vllm_requests_run_every_prompt_once_per_seed():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.requests(2, [7, 9]) == [(0, 7), (1, 7), (0, 9), (1, 9)]
-
-
-def test_a_committee_warns_when_the_training_rows_carry_no_rating(tmp_path: Path):
-    from lifecycle.committee.rule import rating_warning
-
-    assert rating_warning(tmp_path, "sample_train") is None  # no build meta: nothing to say
-    meta = {"args": {"options": {"with_rating": False}}}
-    (tmp_path / "sample.meta.json").write_text(json.dumps(meta))
-    assert "--with-rating" in rating_warning(tmp_path, "sample_train")
-    meta["args"]["options"]["with_rating"] = True
-    (tmp_path / "sample.meta.json").write_text(json.dumps(meta))
-    assert rating_warning(tmp_path, "sample_train") is None
 
 
 def test_the_injected_split_is_decoded_as_the_clean_predictions_were(tmp_path: Path, monkeypatch):

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from eval import protocols
+from eval.committee.rule import BASE_RATE, DecisionRule, verdict
 from eval.inputs import EvalInputs
-from lifecycle.committee.rule import BASE_RATE, DecisionRule, verdict
 from preprocess.core.jsonl import read_jsonl
 
 SIZES = (1, 3, 5)

@@ -9,7 +9,7 @@ eval reads, and adds the committee's decision AUROC), then `... eval`.
 The base model stands in as the run's exported model (`<work>/base/smollm2_cpu/merged` links to it under its own
 SAVES_DIR), so it gets the same test rows, instruction, template and decoding; the SFT row is the trained run under
 saves/. Every figure is read from the two `eval/metrics.json` files (eval/ computes them); this script only sets
-them side by side: four parts present and in order (eval/structure.py), the rating parsed share (per paper, and
+them side by side: four parts present and in order (eval/scores/structure.py), the rating parsed share (per paper, and
 over all rows with the target format's reader), rating MAE against the mean human rating beside the
 constant-median baseline, ROUGE-L, the comment hit rate with its shuffled control, and the committee's decision
 AUROC with its n. Predictions already made from the same weights and settings are reused (lifecycle/committee).

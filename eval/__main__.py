@@ -13,9 +13,9 @@ import logging
 import sys
 from pathlib import Path
 
-from eval.hitrate import EMBED_THRESHOLD
 from eval.pipeline import EvalConfig, evaluate
-from eval.report import write_report
+from eval.report.write import write_report
+from eval.scores.hitrate import EMBED_THRESHOLD
 
 
 def _flag(value: str) -> bool:

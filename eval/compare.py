@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.render import num
-from eval.report_committee import METRICS
+from eval.report.committee import METRICS
+from eval.report.render import num
 from preprocess.core.jsonl import atomic_open, read_jsonl
 
 

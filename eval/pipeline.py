@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval import concerns, hitrate, injection, judge, ratings, similarity, structure
+from eval import injection
 from eval.committee.metrics import COMMITTEE_FILE, committee_metrics
 from eval.inputs import EvalInputs, load_inputs
+from eval.scores import concerns, hitrate, judge, ratings, similarity, structure
 from preprocess.core.jsonl import read_jsonl, write_jsonl
 from preprocess.core.llm import ChatClient
 

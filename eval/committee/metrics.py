@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval import protocols
 from eval.committee.rule import BASE_RATE, DecisionRule, verdict
 from eval.inputs import EvalInputs
+from eval.scores import protocols
 from preprocess.core.jsonl import read_jsonl
 
 SIZES = (1, 3, 5)

@@ -12,9 +12,9 @@ import pytest
 from conftest import REPO
 
 from eval.__main__ import main
-from eval.hitrate import LLMMatcher
 from eval.inputs import load_inputs
-from eval.judge import JudgeCase, run_judge
+from eval.scores.hitrate import LLMMatcher
+from eval.scores.judge import JudgeCase, run_judge
 from preprocess.core.llm import ChatClient
 
 pytestmark = pytest.mark.slow

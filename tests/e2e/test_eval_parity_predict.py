@@ -11,7 +11,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from eval.similarity import corpus_similarity
+from eval.scores.similarity import corpus_similarity
 from preprocess.core.jsonl import read_jsonl
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Known answers for the published protocols' metrics (eval/protocols.py), the committee's scoring
+"""Known answers for the published protocols' metrics (eval/scores/protocols.py), the committee's scoring
 (eval/committee/metrics.py) and the prompt-injection variant (eval/injection.py)."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from committee_fixtures import ICLR, train_rule, write_split
 
-from eval import protocols
 from eval.committee.metrics import committee_metrics, score_panel
 from eval.injection import INSTRUCTION, inject_row, injection_metrics, write_variant
 from eval.inputs import load_inputs
+from eval.scores import protocols
 from lifecycle.committee.panel import convene
 from preprocess.core.target import render_target
 

@@ -1,7 +1,7 @@
 """Comment overlap ("hit rate", Liang et al. 2023) between generated and human reviews.
 
-Each review is reduced to its key concerns (eval/concerns.py); the hit rate of list A against list B is the share of
-A's concerns that some concern of B matches (|A ∩ B| / |A|). Reported per paper (a paper counts once,
+Each review is reduced to its key concerns (eval/scores/concerns.py); the hit rate of list A against list B is
+the share of A's concerns that some concern of B matches (|A ∩ B| / |A|). Reported per paper (a paper counts once,
 then averaged over papers): model vs each human, model vs any human, the humans' concerns the model
 raised, the same for a shuffled pairing (model of paper p against humans of another paper: the floor
 a generic review reaches) and human vs human (each reviewer against each other reviewer of a paper).
@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from eval.concerns import json_array
+from eval.scores.concerns import json_array
 from preprocess.core import prompts
 from preprocess.core.llm import ChatClient
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.structure import parts_in_order, parts_present, structure_metrics
+from eval.scores.structure import parts_in_order, parts_present, structure_metrics
 from preprocess.core.prompts import FOUR_PARTS, PART_HEADING
 from preprocess.core.target import split_parts
 

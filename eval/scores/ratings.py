@@ -14,9 +14,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eval import protocols
 from eval.inputs import EvalRow
-from eval.protocols import average_ranks, spearman  # noqa: F401  (their home is protocols; tests import them here)
+from eval.scores import protocols
+from eval.scores.protocols import average_ranks, spearman  # noqa: F401  (their home is protocols; tests import them here)
 from preprocess.core.target import on_scale, parse_decision, parse_rating
 
 

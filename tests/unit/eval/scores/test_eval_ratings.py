@@ -2,7 +2,7 @@
 
 import pytest
 
-from eval.ratings import (
+from eval.scores.ratings import (
     PaperScore,
     average_ranks,
     decision_metrics,

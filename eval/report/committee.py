@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from eval.anchors import ANCHORS, INJECTION_ANCHOR
-from eval.render import Section, lines, num, pct
+from eval.report.anchors import ANCHORS, INJECTION_ANCHOR
+from eval.report.render import Section, lines, num, pct
 
 # (metric key, label, formatter) in the order the tables show them.
 METRICS = (("mae", "rating MAE vs human mean", num), ("mse", "rating MSE vs human mean", num),

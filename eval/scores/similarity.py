@@ -2,7 +2,7 @@
 
 Per row: jieba word cut, rouge-chinese F-scores on the space-joined words (0 when either side is
 empty), BLEU-4 on characters with NLTK's `method3` smoothing; every score ×100 rounded to 4 places,
-then averaged over rows. `tests/test_eval_similarity.py` runs theirs and ours on the same rows.
+then averaged over rows. `tests/unit/eval/scores/test_eval_similarity.py` runs theirs and ours on the same rows.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Key concerns of a review, the unit the comment hit rate (eval/hitrate.py) matches.
+"""Key concerns of a review, the unit the comment hit rate (eval/scores/hitrate.py) matches.
 
 Rule-based by default: the items of `## Reasons for rejection`, or of a free-text review's weakness
 sections; or extracted by an OpenAI-compatible chat model (Liang et al. 2023), with the rule as fallback.

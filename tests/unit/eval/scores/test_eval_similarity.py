@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from eval.similarity import SIMILARITY_KEYS, corpus_similarity, row_similarity
+from eval.scores.similarity import SIMILARITY_KEYS, corpus_similarity, row_similarity
 from preprocess.core.jsonl import read_jsonl
 
 FIXTURES = REPO / "tests" / "fixtures_eval"

@@ -2,7 +2,7 @@
 
 Each figure is quoted as its paper prints it, with the setting it was measured in: they come from other papers'
 test sets (hundreds of ICLR/NeurIPS papers, 7B-70B models), so they are yardsticks, not targets a tiny model or
-a small sample can be compared with directly. Metric names are the keys of `eval/protocols.py`.
+a small sample can be compared with directly. Metric names are the keys of `eval/scores/protocols.py`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import threading
 import pytest
 from fixtures_eval.stub_server import StubChatServer
 
-from eval.judge import JudgeCase, combine, judge_prompt, parse_verdict, run_judge, summarize
+from eval.scores.judge import JudgeCase, combine, judge_prompt, parse_verdict, run_judge, summarize
 from preprocess.core.llm import ChatClient, LLMError, completions_url
 from preprocess.core.refs import HumanReview, PaperRefs
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from eval.concerns import MAX_CONCERNS, extract_concerns, json_array, llm_concerns
-from eval.hitrate import EMBED_THRESHOLD, EmbedMatcher, LLMMatcher, derangement, hit_rates, parse_matches
+from eval.scores.concerns import MAX_CONCERNS, extract_concerns, json_array, llm_concerns
+from eval.scores.hitrate import EMBED_THRESHOLD, EmbedMatcher, LLMMatcher, derangement, hit_rates, parse_matches
 
 
 class ExactMatcher:

@@ -10,8 +10,8 @@ import html
 from pathlib import Path
 from typing import Any
 
-from eval.render import Section, bar, num, pct
-from eval.report_committee import anchors_section, committee_section, injection_section
+from eval.report.committee import anchors_section, committee_section, injection_section
+from eval.report.render import Section, bar, num, pct
 from preprocess.core.jsonl import atomic_open, write_json
 
 

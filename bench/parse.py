@@ -32,8 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from preprocess.pdf.backends import BACKENDS, backend_problem, parse_pdf  # noqa: E402
-from preprocess.pdf.batch import parse_batch  # noqa: E402
-from preprocess.pdf.grobid import tei_to_record  # noqa: E402
+from preprocess.pdf.optional.grobid import tei_to_record  # noqa: E402
 from preprocess.pdf.quality import (  # noqa: E402
     body_headings,
     heading_recall,
@@ -42,6 +41,7 @@ from preprocess.pdf.quality import (  # noqa: E402
     pdf_words,
     record_text,
 )
+from preprocess.pdf.workers.batch import parse_batch  # noqa: E402
 
 FIXTURES = REPO.parent / "shared" / "fixtures"
 # Titles read by hand for fixture PDFs with neither a GROBID TEI nor a titles.json beside them.

@@ -3,7 +3,7 @@
 It serves what openreview-py's read path calls: `GET /notes` (`after=` cursor paging, always with
 `count`, the last page empty), `GET /groups`, `GET /invitations`, `GET /pdf`, `GET /attachment` (`ids=`
 answers a zip), `POST /login`. One server holds venues of either API shape. Used by
-tests/unit/crawl/test_crawl.py and bench/crawl.py; `python tests/openreview_stub.py --papers 20` serves
+tests/unit/preprocess/crawl/test_crawl.py and bench/crawl.py; `python tests/openreview_stub.py --papers 20` serves
 fixtures until killed.
 """
 

@@ -1,6 +1,6 @@
 """The paper a review is written for, laid out and fitted exactly as `make data` fits a training paper.
 
-The PDF is parsed in a child process (`preprocess/pdf/child.py`: a PDF that hangs or crashes the parser is an
+The PDF is parsed in a child process (`preprocess/pdf/workers/child.py`: a PDF that hangs or crashes the parser is an
 error, nothing worse), its body sections cleaned as the build cleans them, typed title and abstract winning
 over the parsed ones, then laid out and fitted with the same budget and review reserve (`fit_paper`).
 Before any of that, `read_paper` caps the text a review reads (`MAX_PAPER_TOKENS`, counted on a bounded prefix),
@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from lifecycle.review.setup import ReviewSetup
-from preprocess.core.record import Paper, Section, body_sections
 from preprocess.dataset.budget import fit_paper, paper_budget
-from preprocess.dataset.clean import CleanConfig, clean_sections, section_problem
 from preprocess.dataset.layout import paper_text
 from preprocess.dataset.tokenizer import Tokenizer
+
+from lifecycle.review.setup import ReviewSetup
+from preprocess.core.record import Paper, Section, body_sections
+from preprocess.dataset.clean import CleanConfig, clean_sections, section_problem
 from preprocess.pdf.record import ParsedPaper
 
 MAX_PAPER_TOKENS = 128_000  # 4 x the longest context a recipe trains (32k); a 60-page paper is ~40k tokens

@@ -76,8 +76,8 @@ def _needs_parse(venue_dir: Path, forum: str, given: Path | None, cache: Path) -
 def parse_missing(papers: Sequence[Paper], folders: Sequence[Path], given: Path | None, out: Path,
                   opts: ParseOptions) -> dict[str, str]:
     """Parse, into the cache, each paper's PDF that has no parse yet; returns {pdf path: why it failed}."""
-    from preprocess.pdf.batch import parse_files  # imported late: the pool is only needed when PDFs are new
-    from preprocess.pdf.pool import ParseJob
+    from preprocess.pdf.workers.batch import parse_files  # imported late: the pool is only needed when PDFs are new
+    from preprocess.pdf.workers.pool import ParseJob
 
     cache = cache_root(out)
     jobs: dict[str, ParseJob] = {}

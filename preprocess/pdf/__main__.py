@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable
 
 from preprocess.pdf.backends import BACKENDS
-from preprocess.pdf.batch import parse_batch
+from preprocess.pdf.workers.batch import parse_batch
 
 
 def main(argv: Iterable[str] | None = None) -> int:
@@ -37,7 +37,7 @@ def main(argv: Iterable[str] | None = None) -> int:
                         "(default $NOUGAT_MODEL, else facebook/nougat-base)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.nougat_model:
-        os.environ["NOUGAT_MODEL"] = args.nougat_model  # read by the backend, handed to each worker (`child`)
+        os.environ["NOUGAT_MODEL"] = args.nougat_model  # read by the backend, handed to each worker (`workers.child`)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         summary = parse_batch(

@@ -1,10 +1,10 @@
 """The backends, as a registry: name -> parse function, availability check, per-PDF time and memory limits.
 
-    default  pypdfium2 with pypdf as fallback: offline, permissive licences (see `default`)
+    default  pypdfium2 with pypdf as fallback: offline, permissive licences (see `layout.default`)
     pypdf    the same steps on pypdf's layout-free text
-    pymupdf  PyMuPDF layout mode, an optional AGPL extra (see `pymupdf`)
-    grobid   a GROBID server at $GROBID_URL (see `grobid`)
-    nougat   Meta's Nougat OCR model through transformers, weights from $NOUGAT_MODEL (see `nougat`)
+    pymupdf  PyMuPDF layout mode, an optional AGPL extra (see `optional.pymupdf`)
+    grobid   a GROBID server at $GROBID_URL (see `optional.grobid`)
+    nougat   Meta's Nougat OCR model through transformers, weights from $NOUGAT_MODEL (see `optional.nougat`)
 
 `parse_pdf` is the one entry point: it sniffs the file (`sniff`), then runs the backend.
 """
@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from preprocess.pdf import default, grobid, nougat, pymupdf
 from preprocess.pdf.errors import PdfError
+from preprocess.pdf.layout import default
+from preprocess.pdf.optional import grobid, nougat, pymupdf
 from preprocess.pdf.record import ParsedPaper
 from preprocess.pdf.sniff import file_problem
 
@@ -33,7 +34,7 @@ class Backend:
     parse: Callable[[Path], ParsedPaper]  # raises PdfError naming the file
     problem: Callable[[], str | None]  # why it cannot run here (missing extra, server down), or None
     timeout_s: float  # seconds per PDF before its worker is killed
-    memory_mb: int = MEMORY_MB  # address space of a worker (see `child`)
+    memory_mb: int = MEMORY_MB  # address space of a worker (see `workers.child`)
 
 
 def _always() -> str | None:

@@ -1,7 +1,7 @@
 """A paper's text by its own markup, into the sections record a parsed PDF gives: Markdown (Nougat .mmd, MinerU,
 marker) by a Markdown parser (markdown-it-py, CommonMark: ATX and setext headings, never a `#` line inside a code
 block), LaTeX in `latex.py`. Every imported section passes `finish` (margin line numbers stripped by the PDF
-side's own rule, `preprocess/pdf/clean.py`; empty sections left out), so there is one home for layout debris.
+side's own rule, `preprocess/pdf/layout/clean.py`; empty sections left out), so there is one home for layout debris.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from markdown_it import MarkdownIt
 
 from preprocess.core.record import Section
-from preprocess.pdf.clean import strip_margin_numbers
+from preprocess.pdf.layout.clean import strip_margin_numbers
 from preprocess.pdf.vocab import heading_kind
 
 _NUMBER = re.compile(r"^(?:[\d.]+|[a-z]\.?)\s+", re.IGNORECASE)  # "3.1 ", "A " before a heading's words

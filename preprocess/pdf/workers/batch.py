@@ -14,7 +14,7 @@ from typing import Any
 
 from preprocess.core.jsonl import write_jsonl
 from preprocess.pdf.backends import BACKENDS, backend_problem, parse_pdf
-from preprocess.pdf.pool import ParseFn, ParseJob, run_pool
+from preprocess.pdf.workers.pool import ParseFn, ParseJob, run_pool
 
 log = logging.getLogger(__name__)
 

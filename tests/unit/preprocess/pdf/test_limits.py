@@ -13,10 +13,10 @@ from raw_pdfs import deflate_bomb, slow_pdf
 
 from preprocess.pdf.__main__ import main
 from preprocess.pdf.backends import BACKENDS, parse_pdf
-from preprocess.pdf.batch import parse_batch
-from preprocess.pdf.child import parse_in_child
 from preprocess.pdf.errors import PdfError
 from preprocess.pdf.record import ParsedPaper
+from preprocess.pdf.workers.batch import parse_batch
+from preprocess.pdf.workers.child import parse_in_child
 
 
 def greedy_parser(path: str, backend: str) -> ParsedPaper:

@@ -14,12 +14,12 @@ from fpdf import FPDF
 
 from preprocess.pdf.__main__ import main
 from preprocess.pdf.backends import BACKENDS, parse_pdf
-from preprocess.pdf.batch import list_pdfs, parse_batch
-from preprocess.pdf.clean import strip_line_numbers
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.grobid import tei_to_record
+from preprocess.pdf.layout.clean import strip_line_numbers
+from preprocess.pdf.layout.sections import split_references
 from preprocess.pdf.lines import Line, join_lines
-from preprocess.pdf.pymupdf import available as pymupdf_available
+from preprocess.pdf.optional.grobid import tei_to_record
+from preprocess.pdf.optional.pymupdf import available as pymupdf_available
 from preprocess.pdf.quality import (
     body_headings,
     heading_recall,
@@ -28,8 +28,8 @@ from preprocess.pdf.quality import (
     record_text,
 )
 from preprocess.pdf.record import ParsedPaper
-from preprocess.pdf.sections import split_references
 from preprocess.pdf.vocab import heading_kind, tidy_heading
+from preprocess.pdf.workers.batch import list_pdfs, parse_batch
 
 # ---------------------------------------------------------------- a made-up under-review paper (fpdf2)
 
@@ -403,7 +403,7 @@ def test_pdfium_failure_falls_back_to_pypdf_with_a_warning(papers, monkeypatch):
     def broken(path):
         raise RuntimeError("pdfium cannot load this")
 
-    monkeypatch.setattr("preprocess.pdf.default.pdfium_lines", broken)
+    monkeypatch.setattr("preprocess.pdf.layout.default.pdfium_lines", broken)
     record = parse_pdf(papers["iclr"])
     assert record.backend == "pypdf" and record.title == TITLE
     assert record.warnings == ["pypdfium2 failed (pdfium cannot load this); fell back to pypdf"]
@@ -504,7 +504,7 @@ def test_pymupdf_backend_on_a_real_pdf():
 
 def test_missing_pymupdf_extra_is_reported_once(monkeypatch, tmp_path, papers):
     message = "the pymupdf backend needs pip install pymupdf4llm"
-    monkeypatch.setattr("preprocess.pdf.pymupdf.available", lambda: message)
+    monkeypatch.setattr("preprocess.pdf.optional.pymupdf.available", lambda: message)
     monkeypatch.setitem(BACKENDS, "pymupdf", replace(BACKENDS["pymupdf"], problem=lambda: message))
     with pytest.raises(ValueError, match="pymupdf4llm"):
         parse_batch(papers["iclr"].parent, tmp_path, backend="pymupdf", show_progress=False)

@@ -12,10 +12,10 @@ from conftest import SHARED_FIXTURES, shared_fixture
 from first_pages import CONTENTS, contents_paper, smallcaps_title_paper
 
 from preprocess.pdf.backends import parse_pdf
-from preprocess.pdf.batch import list_pdfs
-from preprocess.pdf.contents import contents_lines
+from preprocess.pdf.layout.contents import contents_lines
 from preprocess.pdf.lines import Line
 from preprocess.pdf.quality import kind_words
+from preprocess.pdf.workers.batch import list_pdfs
 
 TITLES = [
     ("FORMATTING INSTRUCTIONS FOR ICLR 2025", "CONFERENCE SUBMISSIONS"),  # the template's own, as in the issue

@@ -12,9 +12,9 @@ from conftest import shared_fixture
 from grobid_stub import GrobidStub
 
 from preprocess.pdf.backends import parse_pdf
-from preprocess.pdf.batch import parse_batch
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.grobid import parse_grobid, tei_to_record
+from preprocess.pdf.optional.grobid import parse_grobid, tei_to_record
+from preprocess.pdf.workers.batch import parse_batch
 
 PAIRS = [
     "pdf_tei/s2orc-doc2json/N18-3011",
@@ -84,7 +84,7 @@ def test_client_sends_what_scipdf_sends(grobid):
 
 
 def test_busy_grobid_is_retried(stub_tei, monkeypatch):
-    monkeypatch.setattr("preprocess.pdf.grobid.RETRY_WAIT_S", 0.01)
+    monkeypatch.setattr("preprocess.pdf.optional.grobid.RETRY_WAIT_S", 0.01)
     with GrobidStub(stub_tei, busy=2) as stub:
         record = parse_grobid(shared_fixture(PAIRS[0] + ".pdf"), url=stub.url)
     assert record.title == "Construction of the Literature Graph in Semantic Scholar"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from preprocess.pdf.clean import strip_headers_footers
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.markdown import markdown_lines, structure
+from preprocess.pdf.layout.clean import strip_headers_footers
+from preprocess.pdf.optional.markdown import markdown_lines, structure
 from preprocess.pdf.record import ParsedPaper
 
 INSTALL = "pip install pymupdf4llm==1.28.2 pymupdf-layout==1.28.2 (AGPL-3.0, optional extra)"

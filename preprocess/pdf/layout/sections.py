@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from preprocess.core.record import Section
-from preprocess.pdf.contents import drop_contents
-from preprocess.pdf.headings import Heading, body_style, find_headings, split_run_in, style
+from preprocess.pdf.layout.contents import drop_contents
+from preprocess.pdf.layout.headings import Heading, body_style, find_headings, split_run_in, style
 from preprocess.pdf.lines import Line, join_lines
 from preprocess.pdf.record import ParsedPaper
 from preprocess.pdf.vocab import ABSTRACT, CJK, NOT_TITLE, STOP_ABSTRACT, heading_kind, tidy_heading

@@ -12,9 +12,9 @@ import re
 from typing import Any
 
 from preprocess.core.record import Section
+from preprocess.pdf.layout.sections import split_references
 from preprocess.pdf.lines import Line, join_lines
 from preprocess.pdf.record import ParsedPaper
-from preprocess.pdf.sections import split_references
 from preprocess.pdf.vocab import ABSTRACT, NOT_TITLE, NUMBERED, STOP_ABSTRACT, heading_kind, tidy_heading
 
 MD_HEADING = re.compile(r"^#{1,6}\s+(.*)$")

@@ -18,8 +18,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from preprocess.core.jsonl import write_json
-from preprocess.pdf.child import Child, failure_reason
 from preprocess.pdf.record import ParsedPaper
+from preprocess.pdf.workers.child import Child, failure_reason
 
 log = logging.getLogger(__name__)
 

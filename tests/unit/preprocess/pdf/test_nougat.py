@@ -12,13 +12,13 @@ import pytest
 from conftest import shared_fixture
 
 from preprocess.core.record import SECTION_KINDS
-from preprocess.pdf import nougat
 from preprocess.pdf.__main__ import main
 from preprocess.pdf.backends import backend_problem
-from preprocess.pdf.batch import parse_batch
-from preprocess.pdf.child import parse_in_child
 from preprocess.pdf.errors import PdfError
+from preprocess.pdf.optional import nougat
 from preprocess.pdf.record import ParsedPaper
+from preprocess.pdf.workers.batch import parse_batch
+from preprocess.pdf.workers.child import parse_in_child
 
 FIXTURE = "pdf_tei/s2orc-doc2json/N18-3011.pdf"  # 8 pages, A4 (ACL Anthology)
 DECODER_POSITIONS = 8  # the tiny decoder's max_position_embeddings: 7 tokens a page (nougat-base: 4,096)

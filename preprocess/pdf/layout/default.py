@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from preprocess.pdf.clean import clean_lines
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.extract import pdfium_lines, pypdf_lines
+from preprocess.pdf.layout.clean import clean_lines
+from preprocess.pdf.layout.extract import pdfium_lines, pypdf_lines
+from preprocess.pdf.layout.sections import split_sections
 from preprocess.pdf.record import ParsedPaper
-from preprocess.pdf.sections import split_sections
 
 
 def _lines(path: Path, engine: str) -> tuple[list, int, str, list[str]]:

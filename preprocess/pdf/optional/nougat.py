@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.markdown import markdown_lines, structure
+from preprocess.pdf.optional.markdown import markdown_lines, structure
 from preprocess.pdf.record import ParsedPaper
 
 MODEL_ENV = "NOUGAT_MODEL"

@@ -18,9 +18,6 @@ import contextlib
 import sys
 from pathlib import Path
 
-from preprocess.dataset.formats import FORMATS
-from preprocess.dataset.tokenizer import load_tokenizer
-
 from lifecycle.committee.panel import committee_markdown
 from lifecycle.recipe import RecipeError, parse_overrides
 from lifecycle.review.committee import DEFAULT_SEED, convene_for
@@ -28,6 +25,8 @@ from lifecycle.review.paper import fit_for_review, read_paper
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
 from preprocess.core.target import review_markdown
+from preprocess.dataset.formats import FORMATS
+from preprocess.dataset.tokenizer import load_tokenizer
 from preprocess.pdf.backends import BACKENDS
 from preprocess.pdf.errors import PdfError
 from preprocess.pdf.workers.child import parse_in_child

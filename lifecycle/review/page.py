@@ -27,8 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from preprocess.dataset.formats import FORMATS
-
 from lifecycle.launch import exposure_warning
 from lifecycle.recipe import RecipeError, parse_overrides
 from lifecycle.review.committee import convene_for
@@ -38,6 +36,7 @@ from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import ReviewSetup, review_setup
 from preprocess.core.record import Paper
 from preprocess.core.target import review_markdown
+from preprocess.dataset.formats import FORMATS
 from preprocess.pdf.backends import MEMORY_MB
 from preprocess.pdf.errors import PdfError
 from preprocess.pdf.workers.child import parse_in_child

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from preprocess.dataset.budget import fit_paper, paper_budget
-from preprocess.dataset.layout import paper_text
-from preprocess.dataset.tokenizer import Tokenizer
-
 from lifecycle.review.setup import ReviewSetup
 from preprocess.core.record import Paper, Section, body_sections
+from preprocess.dataset.budget import fit_paper, paper_budget
 from preprocess.dataset.clean import CleanConfig, clean_sections, section_problem
+from preprocess.dataset.layout import paper_text
+from preprocess.dataset.tokenizer import Tokenizer
 from preprocess.pdf.record import ParsedPaper
 
 MAX_PAPER_TOKENS = 128_000  # 4 x the longest context a recipe trains (32k); a 60-page paper is ~40k tokens

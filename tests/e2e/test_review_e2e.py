@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, generated_pdf, run_cmd, shared_fixture
-from preprocess.dataset.formats import FORMATS
 
 from lifecycle.review.paper import build_paper, fit_for_review
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
 from preprocess.crawl.pdfs import pdf_filename
 from preprocess.dataset.__main__ import main as build_main
+from preprocess.dataset.formats import FORMATS
 from preprocess.pdf.workers.child import parse_in_child
 
 FORUM = "reviewCliPaper1"

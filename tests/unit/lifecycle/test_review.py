@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import generated_pdf, run_cmd
-from preprocess.dataset.budget import default_review_tokens
-from preprocess.dataset.formats import FORMATS
 
 from lifecycle.recipe import RecipeError, load_recipe
 from lifecycle.review.paper import build_paper
 from lifecycle.review.setup import review_setup
 from preprocess.core import prompts
 from preprocess.core.target import review_markdown
+from preprocess.dataset.budget import default_review_tokens
+from preprocess.dataset.formats import FORMATS
 from preprocess.pdf.errors import PdfError
 from preprocess.pdf.workers.child import parse_in_child
 

@@ -30,6 +30,11 @@ from lifecycle.runs import (
 from lifecycle.s2attn.launcher import launch_train
 
 
+def _change(key: str, recorded: object, given: object) -> str:
+    """One ARGS setting against the recorded run's, as an error message shows it."""
+    return f"{key}: {given!r}, the same as recorded" if recorded == given else f"{key}: {recorded!r} -> {given!r}"
+
+
 def train(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc: int, resume: bool,
           fresh: bool = False) -> int:
     folder = saves() / name
@@ -101,7 +106,7 @@ def _resume(name: str, recipe: dict[str, Any], overrides: dict[str, Any], nproc:
     if old.status == "finished" and new.length == old.length:
         given = {k: v for k, v in overrides.items() if k not in LENGTH_KEYS}
         if given:  # settings a caller believes it trained with, while nothing trains
-            changes = "; ".join(f"{k}: {old.config.get(k, recipe.get(k))!r} -> {v!r}" for k, v in given.items())
+            changes = "; ".join(_change(k, old.config.get(k, recipe.get(k)), v) for k, v in given.items())
             raise RecipeError(f"RESUME=1: the run in {folder} finished {old.ended} and nothing would train, so ARGS "
                               f"would change nothing ({changes}). Drop them, give more max_steps or "
                               "num_train_epochs to extend the run, or FRESH=1 to train it again")

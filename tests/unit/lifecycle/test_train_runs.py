@@ -167,7 +167,8 @@ def test_resume_into_a_finished_run_with_args_refuses_and_shows_them(tmp_path, t
     """RESUME=1 ARGS="learning_rate=1.0e-3" into a finished run: nothing would train, so the ARGS are refused
     with the recorded value beside the given one, not answered with exit 0 (the probe's rate equals tiny's)."""
     assert train("tiny", load_recipe("tiny"), args(tmp_path), 1, False) == 0
-    with pytest.raises(RecipeError, match=r"finished .* nothing would train.*\(learning_rate: 0.001 -> 0.001\)"):
+    same = r"finished .* nothing would train.*\(learning_rate: 0.001, the same as recorded\)"
+    with pytest.raises(RecipeError, match=same):
         train("tiny", load_recipe("tiny"), {"learning_rate": 1.0e-3}, 1, True)
     with pytest.raises(RecipeError, match=r"learning_rate: 0.001 -> 0.0005"):  # another rate: another run
         train("tiny", load_recipe("tiny"), {"learning_rate": 5e-4}, 1, True)

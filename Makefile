@@ -40,7 +40,10 @@ ABSTRACT ?=
 override PDF := $(value PDF)
 override TITLE := $(value TITLE)
 override ABSTRACT := $(value ABSTRACT)
-export NPROC RESUME SAVES_DIR PDF TITLE ABSTRACT NNODES
+# RECIPE reaches the shell as one quoted word from the environment: a name with `;` or `$(...)` in it is refused by
+# the name check in Python, never run by the shell.
+override RECIPE := $(value RECIPE)
+export NPROC RESUME SAVES_DIR PDF TITLE ABSTRACT NNODES RECIPE
 # Setup is redone only when requirements.txt changes: the stamp is named after its hash.
 STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
@@ -83,37 +86,37 @@ check-recipes: setup ## every recipe through LLaMA-Factory's parser + our checks
 	$(PY) -m lifecycle.check
 
 train: setup ## LoRA/QLoRA SFT: RECIPE=<name> [ARGS="k=v ..."] [NPROC=n] [NNODES=n ...] [RESUME=1 | FRESH=1] -> saves/RECIPE/
-	$(PY) -m lifecycle.run train $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.run train "$$RECIPE" $(ARGS)
 
 estimate: setup ## speed and memory of RECIPE on this machine before training [ARGS=...] [STEPS=20] [TINY=1] [ROWS=n] -> saves/RECIPE/estimate.json
-	$(PY) -m lifecycle.estimate $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.estimate "$$RECIPE" $(ARGS)
 
 export: setup ## merge the adapter into the unquantized base -> saves/RECIPE/merged/
-	$(PY) -m lifecycle.run export $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.run export "$$RECIPE" $(ARGS)
 
 predict: setup ## batch predict the test split [DATA=<dataset>] [TEMPERATURE=0.35] [BACKEND=vllm] [N=5: a committee] -> saves/RECIPE/predict/
-	$(PY) -m lifecycle.run predict $(RECIPE) $(PREDICT_ARG) $(ARGS)
+	$(PY) -m lifecycle.run predict "$$RECIPE" $(PREDICT_ARG) $(ARGS)
 
 eval: setup ## score predictions against the human reviews [INJECTION=1: also a prompt-injected test split] -> saves/RECIPE/eval/
-	$(PY) -m lifecycle.run eval $(RECIPE) $(DATA_ARG) $(if $(filter 1,$(INJECTION)),INJECTION=1) $(ARGS)
+	$(PY) -m lifecycle.run eval "$$RECIPE" $(DATA_ARG) $(if $(filter 1,$(INJECTION)),INJECTION=1) $(ARGS)
 
 pairs: setup ## preference data from an SFT run: its reviews of its train split lose to the human ones [ARGS="--contrast"] -> data/<name>_{pairs,kto}.jsonl
-	$(PY) -m lifecycle.pairs $(RECIPE) $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND)) $(ARGS)
+	$(PY) -m lifecycle.pairs "$$RECIPE" $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND)) $(ARGS)
 
 compare: setup ## committee metrics of runs side by side: RECIPES="tiny tiny_dpo" (same papers, same seeds) -> SAVES_DIR/compare.md
 	$(PY) -m eval.compare $(foreach r,$(RECIPES),$(SAVES_DIR)/$(r)/eval) --out $(SAVES_DIR)/compare.md
 
 webui: setup ## LLaMA-Factory web UI on 127.0.0.1 (GRADIO_SERVER_PORT), run in SAVES_DIR/webui/, datasets from data/
-	$(PY) -m lifecycle.run webui $(RECIPE)
+	$(PY) -m lifecycle.run webui "$$RECIPE"
 
 api: setup ## OpenAI-compatible API for RECIPE's model on 127.0.0.1 (API_PORT, default 8000) [API_KEY=secret: clients send it as a bearer token]
-	$(PY) -m lifecycle.run api $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.run api "$$RECIPE" $(ARGS)
 
 review: setup ## review one paper: RECIPE=<name> PDF=<file> [TITLE="..."] [ABSTRACT="..."] [N=3: a committee] [ARGS="--out r.md"]
-	@$(PY) -m lifecycle.review --recipe $(RECIPE) --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(if $(N),--n $(N)) $(ARGS)
+	@$(PY) -m lifecycle.review --recipe "$$RECIPE" --pdf "$$PDF" --title "$$TITLE" --abstract "$$ABSTRACT" $(if $(N),--n $(N)) $(ARGS)
 
 review-ui: setup ## review page on 127.0.0.1 (GRADIO_SERVER_PORT, default 7860): upload a PDF, get a review
-	$(PY) -m lifecycle.review.page --recipe $(RECIPE) $(ARGS)
+	$(PY) -m lifecycle.review.page --recipe "$$RECIPE" $(ARGS)
 
 crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venue>/
 	$(PY) -m preprocess.crawl --venue "$(VENUE)" --out data/crawl $(ARGS)

@@ -1,7 +1,7 @@
 """The committee end to end on the tiny model: `make review N=3` on a real conference PDF, and
 `make predict N=2` then `make eval` (a resumed rerun generates nothing). The tiny model writes no rating, so
 its verdict is the training split's base rate; the known-answer tests of the metrics are in
-tests/unit/eval/test_protocols.py.
+tests/unit/eval/scores/test_protocols.py and tests/unit/eval/committee/test_committee_metrics.py.
 """
 
 from __future__ import annotations

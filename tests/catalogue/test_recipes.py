@@ -1,10 +1,10 @@
 """Catalogue checks: every recipe passes the checker (LLaMA-Factory's parser + ours), and each of our checks
-catches the mistake it is for, naming the recipe and the key. Runs in-process: no weights, no training."""
+catches the mistake it is for, naming the recipe and the key. Runs in-process: no weights, no training (`make
+check-recipes` itself: tests/e2e/test_check_recipes_e2e.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -186,15 +186,6 @@ def test_yarn_factor_and_temperature_are_what_llamafactory_and_transformers_appl
     assert config.rope_scaling == {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 4096}
     _, attention_factor = ROPE_INIT_FUNCTIONS["yarn"](config, "cpu")
     assert attention_factor == pytest.approx(yarn_attention(4.0)) and round(attention_factor, 3) == 1.139
-
-
-@pytest.mark.slow
-def test_make_check_recipes_passes_on_the_catalogue():
-    proc = subprocess.run(["make", "--no-print-directory", "check-recipes"], cwd=REPO, capture_output=True,
-                          text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
-    n = len(RECIPE_PATHS)
-    assert f"{n} recipe(s): {n} ok, 0 with errors" in proc.stdout
 
 
 def test_a_local_config_json_is_read_directly(check, types_, tmp_path):

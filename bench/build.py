@@ -197,7 +197,7 @@ def check_counts(tokenizer: str, parsed: Path, n: int = 200) -> str:
     from tokenizers import Tokenizer as Backend
 
     sys.path.insert(0, str(REPO))
-    from preprocess.dataset.tokenizer import Tokenizer
+    from preprocess.prompt.tokenizer import Tokenizer
 
     backend = Backend.from_file(str(Path(tokenizer) / "tokenizer.json"))
     tok = Tokenizer.from_backend(backend.to_str())

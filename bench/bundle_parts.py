@@ -1,4 +1,4 @@
-"""Train the bundled fallback four-part model (`preprocess/dataset/parts_model/<features>.npz`) on genuine
+"""Train the bundled fallback four-part model (`preprocess/targets/parts_model/<features>.npz`) on genuine
 structured reviews plus the bundled sample's, and save the weights (no review text ships).
 
     python bench/peerread_crawl.py <10718peerread>/output/neurips_2024/reviews /tmp/n24 \
@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from preprocess.dataset.parts import BUNDLED, MAX_TRAIN_REVIEWS, SAMPLE, PartsClassifier, structured  # noqa: E402
-from preprocess.dataset.read import read_papers  # noqa: E402
+from preprocess.notes.read import read_papers  # noqa: E402
+from preprocess.targets.parts import BUNDLED, MAX_TRAIN_REVIEWS, SAMPLE, PartsClassifier, structured  # noqa: E402
 
 
 def main() -> None:

@@ -27,8 +27,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from preprocess.core.target import ROLES  # noqa: E402
-from preprocess.dataset.parts import FIELDS, MAX_TRAIN_REVIEWS, PartsClassifier, bundled, structured, units  # noqa: E402
-from preprocess.dataset.read import read_papers  # noqa: E402
+from preprocess.notes.read import read_papers  # noqa: E402
+from preprocess.targets.parts import FIELDS, MAX_TRAIN_REVIEWS, PartsClassifier, bundled, structured, units  # noqa: E402
 
 GOAL = 0.85
 

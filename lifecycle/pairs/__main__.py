@@ -25,7 +25,7 @@ from lifecycle.recipe import RecipeError, parse_overrides, saves, trained_recipe
 from lifecycle.run import predict
 from preprocess.core.jsonl import BadLine, iter_jsonl_numbered, write_json, write_jsonl
 from preprocess.core.names import build_name, dataset_list, preference_name
-from preprocess.dataset.register import register
+from preprocess.prompt.register import register
 
 OUT = "predict-train"
 

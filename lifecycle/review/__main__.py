@@ -5,7 +5,7 @@
 
 The paper takes the path training data takes (`paper`: parsed, cleaned, typed title/abstract winning,
 fitted with the same layout, budget and fixed review reserve), in the turns of the recipe's dataset format
-(`preprocess/dataset/formats.py`), then LLaMA-Factory's ChatModel with the recipe's template: the prompt a
+(`preprocess/prompt/formats.py`), then LLaMA-Factory's ChatModel with the recipe's template: the prompt a
 training row of the same paper gets. Greedy unless --temperature is given. `--n 3` (make: N=3) asks a committee:
 three sampled reviews, a meta-review and a decision with its probability (`committee`). The page (`page`)
 reuses this.
@@ -25,11 +25,11 @@ from lifecycle.review.paper import fit_for_review, read_paper
 from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
 from preprocess.core.target import review_markdown
-from preprocess.dataset.formats import FORMATS
-from preprocess.dataset.tokenizer import load_tokenizer
 from preprocess.pdf.backends import BACKENDS
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.workers.child import parse_in_child
+from preprocess.pdf.child import parse_in_child
+from preprocess.prompt.formats import FORMATS
+from preprocess.prompt.tokenizer import load_tokenizer
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from eval.committee.rule import rating_warning, rule_from, training_ratings, training_scale
 from lifecycle.committee.panel import DEFAULT_TEMPERATURE, Committee, convene
 from lifecycle.review.reviewer import Reviewer
-from preprocess.dataset.formats import Conversation
+from preprocess.prompt.formats import Conversation
 
 DEFAULT_SEED = 42  # as `make predict` (the recipe's seed); review k uses seed + k
 MAX_N = 10

@@ -36,10 +36,10 @@ from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import ReviewSetup, review_setup
 from preprocess.core.record import Paper
 from preprocess.core.target import review_markdown
-from preprocess.dataset.formats import FORMATS
 from preprocess.pdf.backends import MEMORY_MB
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.workers.child import parse_in_child
+from preprocess.pdf.child import parse_in_child
+from preprocess.prompt.formats import FORMATS
 
 MAX_UPLOAD_MB = 25  # arXiv caps submissions at 50 MB; a conference paper's PDF is rarely over 10 MB
 DEFAULT_PORT = 7860  # Gradio's, as LLaMA-Factory's own web UI

@@ -1,6 +1,6 @@
 """The paper a review is written for, laid out and fitted exactly as `make data` fits a training paper.
 
-The PDF is parsed in a child process (`preprocess/pdf/workers/child.py`: a PDF that hangs or crashes the parser is an
+The PDF is parsed in a child process (`preprocess/pdf/child.py`: a PDF that hangs or crashes the parser is an
 error, nothing worse), its body sections cleaned as the build cleans them, typed title and abstract winning
 over the parsed ones, then laid out and fitted with the same budget and review reserve (`fit_paper`).
 Before any of that, `read_paper` caps the text a review reads (`MAX_PAPER_TOKENS`, counted on a bounded prefix),
@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 
 from lifecycle.review.setup import ReviewSetup
 from preprocess.core.record import Paper, Section, body_sections
-from preprocess.dataset.budget import fit_paper, paper_budget
 from preprocess.dataset.clean import CleanConfig, clean_sections, section_problem
-from preprocess.dataset.layout import paper_text
-from preprocess.dataset.tokenizer import Tokenizer
 from preprocess.pdf.record import ParsedPaper
+from preprocess.prompt.budget import fit_paper, paper_budget
+from preprocess.prompt.layout import paper_text
+from preprocess.prompt.tokenizer import Tokenizer
 
 MAX_PAPER_TOKENS = 128_000  # 4 x the longest context a recipe trains (32k); a 60-page paper is ~40k tokens
 CHARS_PER_TOKEN = 8  # character pre-cap before counting: prose runs 3-5 characters a token
@@ -69,7 +69,7 @@ def read_paper(parsed: ParsedPaper | None, title: str, abstract: str, keywords: 
 
 
 def _typed(value: object) -> str:
-    return str(value or "").replace("\r\n", "\n").strip()  # as preprocess/dataset/normalize.py reads a note's text
+    return str(value or "").replace("\r\n", "\n").strip()  # as preprocess/notes/normalize.py reads a note's text
 
 
 def build_paper(parsed: ParsedPaper | None = None, title: str = "", abstract: str = "",

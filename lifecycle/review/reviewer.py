@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from lifecycle.review.setup import ReviewSetup
-from preprocess.dataset.formats import Conversation
-from preprocess.dataset.tokenizer import Tokenizer, load_tokenizer
+from preprocess.prompt.formats import Conversation
+from preprocess.prompt.tokenizer import Tokenizer, load_tokenizer
 
 
 class Reviewer:

@@ -15,8 +15,8 @@ from typing import Any
 
 from lifecycle.recipe import RecipeError, check_servable, model_config, trained_recipe
 from preprocess.core.names import build_name, dataset_list
-from preprocess.dataset.budget import default_review_tokens
-from preprocess.dataset.formats import FORMATS, format_of
+from preprocess.prompt.budget import default_review_tokens
+from preprocess.prompt.formats import FORMATS, format_of
 
 
 @dataclass

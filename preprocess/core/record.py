@@ -46,7 +46,7 @@ class Section:
 
 @dataclass
 class Review:
-    """One official review, its text by role (`preprocess/dataset/fields.py` maps each venue's content keys
+    """One official review, its text by role (`preprocess/notes/fields.py` maps each venue's content keys
     to these); free text goes in `text` when the venue had no structured fields."""
 
     id: str

@@ -1,7 +1,7 @@
 """Venue identity kept as data: which API a venue lives on, how its submissions and replies are named.
 
 Everything that differs between OpenReview venues and years is a row in a table, never an `if` in a parser:
-here for the crawl and the reply kinds; field roles, scales and decision sources in `preprocess/dataset/`.
+here for the crawl and the reply kinds; field roles, scales and decision sources in `preprocess/notes/`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ DECISION_KINDS = ("decision", "acceptance_decision", "acceptance")
 WITHDRAWAL_KINDS = ("withdrawal", "withdrawn_submission", "desk_rejection", "desk_rejected_submission")
 
 # Venues that public datasets hold beyond OpenReview's, with the scales their review forms documented:
-# family -> field -> [(first year, scale)], read by `preprocess/dataset/scales.py` with its own table. PeerRead
+# family -> field -> [(first year, scale)], read by `preprocess/notes/scales.py` with its own table. PeerRead
 # (Kang et al., NAACL 2018, section 2 and `data/acl_2017`, `data/conll_2016`): ACL 2017 and CoNLL 2016 reviewers
 # gave an overall recommendation and their confidence on 1-5, beside 1-5 aspect scores (ORIGINALITY, CLARITY,
 # SOUNDNESS_CORRECTNESS, SUBSTANCE, IMPACT, MEANINGFUL_COMPARISON, APPROPRIATENESS, REPLICABILITY).
@@ -46,6 +46,13 @@ SOURCE_VENUE_SCALES: dict[str, dict[str, list[tuple[int, tuple[int, ...]]]]] = {
     "CoNLL": {"rating": [(2016, ONE_TO_FIVE)], "confidence": [(2016, ONE_TO_FIVE)]},
 }
 ASPECT_SCALE = ONE_TO_FIVE  # PeerRead's aspect scores, every section that has them
+
+# Public datasets name venues by folder or column ("ICLR_2017", "NIPS_2018", "ICLR_2024"): the venue ids above,
+# spelt as `KNOWN_VENUES` spells them (ICLR 2017's lower-case `conference` lives there only).
+_DATASET_VENUE = re.compile(r"^(ICLR|NIPS|NeurIPS)[ _-]?((?:19|20)\d\d)$", re.IGNORECASE)
+_DATASET_VENUE_IDS = {"iclr": "ICLR.cc/{year}/Conference", "nips": "NeurIPS.cc/{year}/Conference",
+                      "neurips": "NeurIPS.cc/{year}/Conference"}
+_KNOWN_SPELLING = {venue.lower(): venue for venue in KNOWN_VENUES}
 
 _SLUG_BAD = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -68,6 +75,16 @@ def venue_year(venue_id: str) -> int | None:
     `CoNLL_2016`), or None."""
     match = re.search(r"(?:^|[/ _-])((?:19|20)\d\d)(?:[/ _-]|$)", venue_id.strip())
     return int(match.group(1)) if match else None
+
+
+def venue_id(name: str) -> str:
+    """A dataset's name for a venue as its OpenReview id: `ICLR_2018` -> `ICLR.cc/2018/Conference`, `ICLR 2017` ->
+    `ICLR.cc/2017/conference` (the table's spelling); a name of no known pattern as given."""
+    match = _DATASET_VENUE.match(name.strip())
+    if not match:
+        return name
+    vid = _DATASET_VENUE_IDS[match.group(1).lower()].format(year=match.group(2))
+    return _KNOWN_SPELLING.get(vid.lower(), vid)
 
 
 def api_version(venue_id: str) -> str | None:

@@ -2,7 +2,7 @@
 them, saved once per venue to `<venue>/invitations.json` ({"review": {...}, "meta_review": ..., "decision": ...}).
 
 Their field definitions carry the option lists (a rating's "1: ..." to "10: ..."), so the build reads each
-venue's scales from the venue itself (`preprocess/dataset/scales.py`). The invitation ids come from the crawled
+venue's scales from the venue itself (`preprocess/notes/scales.py`). The invitation ids come from the crawled
 replies (`reply_invitations`), so a per-paper invitation (`.../Paper12/-/Official_Review`) stands for its form.
 """
 

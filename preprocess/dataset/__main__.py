@@ -15,13 +15,14 @@ import os
 import sys
 from pathlib import Path
 
-from preprocess.dataset import clean, openai_check
+from preprocess.dataset import clean
 from preprocess.dataset.build import BuildConfig, build
-from preprocess.dataset.formats import FORMATS, FormatOptions
 from preprocess.dataset.funnel import Funnel
 from preprocess.dataset.imports import sources_table
 from preprocess.dataset.parsing import ParseOptions
 from preprocess.pdf.backends import BACKENDS
+from preprocess.prompt import openai_check
+from preprocess.prompt.formats import FORMATS, FormatOptions
 from preprocess.sources.registry import SOURCES
 
 

@@ -23,18 +23,18 @@ from preprocess.core.names import safe_name
 from preprocess.core.record import Paper
 from preprocess.core.venues import venue_slug
 from preprocess.dataset import clean
-from preprocess.dataset.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
-from preprocess.dataset.formats import FormatOptions, Target, plan_rows
 from preprocess.dataset.funnel import Funnel
 from preprocess.dataset.imports import Inputs, cross_source_copies, reached, read_inputs
 from preprocess.dataset.parsing import ParseOptions, crawled_pdf, parse_dirs, parse_missing
-from preprocess.dataset.parts import PartsClassifier, train_for
 from preprocess.dataset.prepare import PaperJob, PaperText, open_tokenizer, prepare_all
-from preprocess.dataset.register import build_lock
 from preprocess.dataset.split import Split, SplitItem, split_papers, straddling
-from preprocess.dataset.targets import LLMOptions, make_targets, targets_meta
-from preprocess.dataset.tokenizer import Tokenizer
 from preprocess.dataset.write import clean_temp_files, write_splits
+from preprocess.prompt.budget import MIN_PAPER_TOKENS, default_review_tokens, paper_budget
+from preprocess.prompt.formats import FormatOptions, Target, plan_rows
+from preprocess.prompt.register import build_lock
+from preprocess.prompt.tokenizer import Tokenizer
+from preprocess.targets.parts import PartsClassifier, train_for
+from preprocess.targets.targets import LLMOptions, make_targets, targets_meta
 
 log = logging.getLogger("preprocess.dataset")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"  # the bundled sample, a crawl folder

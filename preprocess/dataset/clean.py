@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from preprocess.core.record import Paper, Review, Section, word_count
-from preprocess.dataset.dedup import drop_exact_duplicate_reviews, drop_near_duplicate_reviews, drop_reviews, fold
+from preprocess.dataset.dedup import drop_exact_duplicate_reviews, drop_near_duplicate_reviews, drop_reviews
 from preprocess.dataset.funnel import Funnel
-from preprocess.dataset.text import clean_paper_text, clean_review_text, content_changed, tidy
+from preprocess.notes.text import clean_paper_text, clean_review_text, content_changed, fold, tidy
 
 
 @dataclass

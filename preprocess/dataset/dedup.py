@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import zlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -12,18 +11,12 @@ from dataclasses import replace
 import numpy as np
 
 from preprocess.core.record import Paper, Review
-
-_NORM = re.compile(r"[^\w]+")
+from preprocess.notes.text import fold
 
 
 def drop_reviews(papers: list[Paper], keep: Callable[[Review], bool]) -> list[Paper]:
     """`papers` with only the reviews `keep` accepts."""
     return [replace(p, reviews=[r for r in p.reviews if keep(r)]) for p in papers]
-
-
-def fold(text: str) -> str:
-    """Case, punctuation and whitespace folded (what the duplicate checks compare)."""
-    return _NORM.sub(" ", text.lower()).strip()
 
 
 

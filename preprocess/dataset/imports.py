@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from preprocess.core.record import Paper
-from preprocess.dataset.dedup import fold
-from preprocess.dataset.read import CrawlNotes, read_papers
+from preprocess.notes.read import CrawlNotes, read_papers
+from preprocess.notes.text import fold
 from preprocess.sources.registry import parse_specs, read_source
 
 log = logging.getLogger("preprocess.dataset")

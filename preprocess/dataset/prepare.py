@@ -18,10 +18,10 @@ from pathlib import Path
 
 from preprocess.core.record import Paper, body_sections
 from preprocess.dataset import clean
-from preprocess.dataset.budget import fit_paper
-from preprocess.dataset.layout import paper_text
 from preprocess.dataset.parsing import load_parse
-from preprocess.dataset.tokenizer import Tokenizer, load_tokenizer
+from preprocess.prompt.budget import fit_paper
+from preprocess.prompt.layout import paper_text
+from preprocess.prompt.tokenizer import Tokenizer, load_tokenizer
 
 INLINE_BELOW = 200  # papers: process start-up costs more than it saves below that
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from preprocess.dataset.dedup import fold
+from preprocess.notes.text import fold
 
 
 def group_key(title: str) -> str:

@@ -21,8 +21,8 @@ from preprocess.core.jsonl import atomic_open, temp_files
 from preprocess.core.names import SPLITS, ratings_file, split_name
 from preprocess.core.record import Paper
 from preprocess.core.refs import HumanReview, PaperRatings, PaperRefs
-from preprocess.dataset.formats import FormatOptions, Target, build_row
-from preprocess.dataset.register import dataset_entry, register
+from preprocess.prompt.formats import FormatOptions, Target, build_row
+from preprocess.prompt.register import dataset_entry, register
 
 log = logging.getLogger("preprocess.dataset")
 SHRINK_FLOOR = 0.5  # a rebuild with fewer rows than this share of the previous build's needs --allow-shrink

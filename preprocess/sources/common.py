@@ -19,28 +19,12 @@ from typing import Any
 from preprocess.core.jsonl import BadLine, iter_jsonl_numbered, no_surrogates
 from preprocess.core.record import Paper, Review
 from preprocess.core.venues import venue_year
-from preprocess.dataset.decisions import label
-from preprocess.dataset.normalize import leading_int
-from preprocess.dataset.wrap import join_wrapped
+from preprocess.notes.decisions import label
+from preprocess.notes.normalize import leading_int
+from preprocess.notes.wrap import join_wrapped
 
 ROW_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-# Datasets name venues by folder ("ICLR_2017", "NIPS_2018", "ICLR_2024"): the OpenReview-style ids the venue table
-# of `preprocess/dataset/scales.py` knows, as data.
-_VENUE_NAME = re.compile(r"^(ICLR|NIPS|NeurIPS)[ _-]?((?:19|20)\d\d)$", re.IGNORECASE)
-VENUE_IDS = {"iclr": "ICLR.cc/{year}/Conference", "nips": "NeurIPS.cc/{year}/Conference",
-             "neurips": "NeurIPS.cc/{year}/Conference"}
-
-
-def venue_id(name: str) -> str:
-    """`ICLR_2018` -> `ICLR.cc/2018/Conference` (ICLR 2017: `.../conference`, lower-case); others as given."""
-    match = _VENUE_NAME.match(name.strip())
-    if not match:
-        return name
-    vid = VENUE_IDS[match.group(1).lower()].format(year=match.group(2))
-    return vid.replace("Conference", "conference") if vid == "ICLR.cc/2017/Conference" else vid
 
 
 class SourceError(ValueError):
@@ -161,7 +145,7 @@ def decision_of(value: Any) -> tuple[str, str]:
 def review(rid: str, rating: Any = None, confidence: Any = None, **texts: Any) -> Review:
     """A Review from a dataset's values: ratings as given go to raw_*, their leading integer to rating; text typed
     into an 80-column box (PeerRead's ACL 2017 / CoNLL 2016 reviews) has its wrapped lines joined back
-    (`preprocess/dataset/wrap.py`, the one home of that rule)."""
+    (`preprocess/notes/wrap.py`, the one home of that rule)."""
     return Review(id=rid, rating=leading_int(rating), confidence=leading_int(confidence), raw_rating=rating,
                   raw_confidence=confidence, **{k: join_wrapped(text(v)) for k, v in texts.items()})
 

@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.core.record import Paper, Review
-from preprocess.sources.common import ImportLog, SourceError, decision_of, iter_rows, paper, review, text, venue_id
+from preprocess.core.venues import venue_id
+from preprocess.sources.common import ImportLog, SourceError, decision_of, iter_rows, paper, review, text
 from preprocess.sources.markup import markdown_sections
 
 _INPUT = re.compile(r"^\s*Title:\s*(?P<title>.*?)\.?\s+Abstract:\s*(?P<abstract>.*?)\.?\s+Main Text:\s*(?P<body>.*)\Z",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from preprocess.core.record import Paper
-from preprocess.dataset import scales
+from preprocess.notes import scales
 from preprocess.sources.common import ROW_SUFFIXES, ImportLog, SourceError
 from preprocess.sources.dialogue import read_reviewmt
 from preprocess.sources.reviewer2 import read_reviewer2

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.core.record import Paper, Review, Section
-from preprocess.dataset.dedup import fold
+from preprocess.core.venues import venue_id
+from preprocess.notes.text import fold
 from preprocess.pdf.vocab import ACKNOWLEDGEMENTS, APPENDIX, KNOWN, NUMBERED, REFERENCES
 from preprocess.sources.common import (
     ImportLog,
@@ -29,7 +30,6 @@ from preprocess.sources.common import (
     paper,
     review,
     text,
-    venue_id,
 )
 from preprocess.sources.markup import kinds
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.core.record import Paper, Review, Section
-from preprocess.dataset.normalize import leading_int
-from preprocess.sources.common import ImportLog, SourceError, decision_of, paper, read_json, review, text, venue_id
+from preprocess.core.venues import venue_id
+from preprocess.notes.normalize import leading_int
+from preprocess.sources.common import ImportLog, SourceError, decision_of, paper, read_json, review, text
 from preprocess.sources.markup import finish
 
 # Venue ids per dataset section, as data (a section not listed keeps its folder name as the venue).

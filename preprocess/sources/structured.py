@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from preprocess.core.record import Paper, Review, Section
-from preprocess.dataset.dedup import fold
-from preprocess.dataset.normalize import leading_int
+from preprocess.core.venues import venue_id
+from preprocess.notes.normalize import leading_int
+from preprocess.notes.text import fold
 from preprocess.sources.common import (
     ImportLog,
     SourceError,
@@ -38,7 +39,6 @@ from preprocess.sources.common import (
     read_json,
     review,
     text,
-    venue_id,
 )
 from preprocess.sources.latex import is_latex, latex_paper
 from preprocess.sources.markup import first_heading, markdown_sections, split_abstract

@@ -17,7 +17,7 @@ from conftest import REPO, run_cmd
 
 from preprocess.core.prompts import PAPER_LAYOUT, REVIEW_INSTRUCTION
 from preprocess.core.target import render_parts, render_target
-from preprocess.dataset.formats import FORMATS
+from preprocess.prompt.formats import FORMATS
 
 pytestmark = pytest.mark.slow
 PAPERS = {"Sparse Priors for Robust Transfer": ["sparse priors", "transfer benchmarks"],

@@ -16,8 +16,8 @@ from preprocess.core import prompts
 from preprocess.core.jsonl import write_json
 from preprocess.core.llm import ChatClient
 from preprocess.core.target import canonical_parts
-from preprocess.dataset import restructure
 from preprocess.dataset.build import BuildConfig, build
+from preprocess.targets import restructure
 
 pytestmark = pytest.mark.slow
 

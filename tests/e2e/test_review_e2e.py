@@ -20,8 +20,8 @@ from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
 from preprocess.crawl.pdfs import pdf_filename
 from preprocess.dataset.__main__ import main as build_main
-from preprocess.dataset.formats import FORMATS
-from preprocess.pdf.workers.child import parse_in_child
+from preprocess.pdf.child import parse_in_child
+from preprocess.prompt.formats import FORMATS
 
 FORUM = "reviewCliPaper1"
 VENUE = "ICLR.cc_2024_Conference"

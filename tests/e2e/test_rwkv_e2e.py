@@ -18,7 +18,7 @@ from safetensors import safe_open
 
 from preprocess.core import prompts
 from preprocess.core.target import render_parts
-from preprocess.dataset.register import dataset_entry, register
+from preprocess.prompt.register import dataset_entry, register
 
 pytestmark = pytest.mark.slow
 PAPER = ("title: Sparse Probes for Layer Attribution\nabstract: We attribute a network's errors to its layers with "

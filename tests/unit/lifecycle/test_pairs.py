@@ -13,7 +13,7 @@ import pytest
 from lifecycle.pairs.__main__ import build
 from lifecycle.pairs.build import Shape, nearest_papers, other_pairs
 from lifecycle.recipe import RecipeError
-from preprocess.dataset.formats import FORMATS
+from preprocess.prompt.formats import FORMATS
 
 TOPICS = {"hash": ("Hashed Count Exploration", "Count-based exploration with hashed states for sparse rewards."),
           "count": ("Pseudo-Count Bonuses", "Exploration bonuses from pseudo-counts of hashed states, sparse rewards."),

@@ -17,10 +17,10 @@ from lifecycle.review.paper import build_paper
 from lifecycle.review.setup import review_setup
 from preprocess.core import prompts
 from preprocess.core.target import review_markdown
-from preprocess.dataset.budget import default_review_tokens
-from preprocess.dataset.formats import FORMATS
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.workers.child import parse_in_child
+from preprocess.pdf.child import parse_in_child
+from preprocess.prompt.budget import default_review_tokens
+from preprocess.prompt.formats import FORMATS
 
 TYPED_TITLE = 'Typed "quoted" title: it\'s the one that counts'
 TYPED_ABSTRACT = "A typed abstract, short on purpose, so the body keeps room in the tiny context."

@@ -17,8 +17,8 @@ from conftest import REPO
 from lifecycle.review.page import ReviewPage
 from lifecycle.review.paper import CHARS_PER_TOKEN, MAX_FIELD_CHARS, MAX_PAPER_TOKENS, cap_sections, read_paper
 from preprocess.core.record import Section
-from preprocess.dataset.tokenizer import load_tokenizer
 from preprocess.pdf.record import ParsedPaper
+from preprocess.prompt.tokenizer import load_tokenizer
 
 TITLE = "Learning $k$-sparse codes in $O(n)$ time"  # the probe
 ABSTRACT = "We bound \\(\\ell_1\\) \"error\" by $\\epsilon$; it's $$x$$, $(HOME), ${PATH} and `date` \\n \\\\ %"
@@ -59,6 +59,19 @@ def test_make_review_passes_title_abstract_and_pdf_verbatim(fake_python, tmp_pat
 def test_make_review_takes_them_from_the_environment_verbatim_too(fake_python, tmp_path):
     given = make_review(fake_python, tmp_path / "argv.json", {}, {"TITLE": TITLE, "ABSTRACT": ABSTRACT})
     assert given == {"--pdf": "", "--title": TITLE, "--abstract": ABSTRACT}
+
+
+@pytest.mark.parametrize("target", ["train", "predict", "review"])
+def test_a_recipe_name_reaches_python_as_one_word_and_the_shell_runs_nothing_of_it(fake_python, tmp_path, target):
+    """RECIPE with `;`, `$(...)` and quotes is one argument for Python's name check; nothing of it runs."""
+    marker = tmp_path / "ran"
+    recipe = f"x;touch {marker}; $(touch {marker}) \"q\" 'x'"
+    out = tmp_path / "argv.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("TITLE", "ABSTRACT", "PDF", "RECIPE")}
+    done = subprocess.run(["make", "--no-print-directory", target, f"VENV={fake_python}", f"RECIPE={recipe}"],
+                          cwd=REPO, capture_output=True, text=True, env={**env, "ARGV_OUT": str(out)}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert recipe in json.loads(out.read_text()) and not marker.exists()
 
 
 # ---------- the text cap ----------

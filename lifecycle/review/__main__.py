@@ -27,7 +27,7 @@ from lifecycle.review.setup import review_setup
 from preprocess.core.target import review_markdown
 from preprocess.pdf.backends import BACKENDS
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.child import parse_in_child
+from preprocess.pdf.workers.child import parse_in_child
 from preprocess.prompt.formats import FORMATS
 from preprocess.prompt.tokenizer import load_tokenizer
 

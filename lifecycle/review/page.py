@@ -38,7 +38,7 @@ from preprocess.core.record import Paper
 from preprocess.core.target import review_markdown
 from preprocess.pdf.backends import MEMORY_MB
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.child import parse_in_child
+from preprocess.pdf.workers.child import parse_in_child
 from preprocess.prompt.formats import FORMATS
 
 MAX_UPLOAD_MB = 25  # arXiv caps submissions at 50 MB; a conference paper's PDF is rarely over 10 MB

@@ -1,6 +1,6 @@
 """The paper a review is written for, laid out and fitted exactly as `make data` fits a training paper.
 
-The PDF is parsed in a child process (`preprocess/pdf/child.py`: a PDF that hangs or crashes the parser is an
+The PDF is parsed in a child process (`preprocess/pdf/workers/child.py`: a PDF that hangs or crashes the parser is an
 error, nothing worse), its body sections cleaned as the build cleans them, typed title and abstract winning
 over the parsed ones, then laid out and fitted with the same budget and review reserve (`fit_paper`).
 Before any of that, `read_paper` caps the text a review reads (`MAX_PAPER_TOKENS`, counted on a bounded prefix),

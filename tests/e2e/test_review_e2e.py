@@ -20,7 +20,7 @@ from lifecycle.review.reviewer import Reviewer
 from lifecycle.review.setup import review_setup
 from preprocess.crawl.pdfs import pdf_filename
 from preprocess.dataset.__main__ import main as build_main
-from preprocess.pdf.child import parse_in_child
+from preprocess.pdf.workers.child import parse_in_child
 from preprocess.prompt.formats import FORMATS
 
 FORUM = "reviewCliPaper1"

@@ -18,7 +18,7 @@ from lifecycle.review.setup import review_setup
 from preprocess.core import prompts
 from preprocess.core.target import review_markdown
 from preprocess.pdf.errors import PdfError
-from preprocess.pdf.child import parse_in_child
+from preprocess.pdf.workers.child import parse_in_child
 from preprocess.prompt.budget import default_review_tokens
 from preprocess.prompt.formats import FORMATS
 

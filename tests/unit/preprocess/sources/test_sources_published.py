@@ -19,7 +19,7 @@ from genuine_shapes import Text
 
 from preprocess.core.record import Section
 from preprocess.core.venues import venue_family, venue_year
-from preprocess.pdf.clean import strip_line_numbers
+from preprocess.pdf.layout.clean import strip_line_numbers
 from preprocess.pdf.lines import Line
 from preprocess.sources.common import SourceError
 from preprocess.sources.registry import parse_specs, read_source

@@ -120,7 +120,7 @@ def test_crawl_stores_raw_notes_pages_and_pdfs(stub: OpenReviewStub, tmp_path: P
 
 
 def test_crawled_notes_feed_the_normalizer(stub: OpenReviewStub, tmp_path: Path) -> None:
-    from preprocess.dataset.normalize import normalize_note
+    from preprocess.notes.normalize import normalize_note
 
     for venue, api in (("ICLR.cc/2021/Conference", "v1"), ("ICLR.cc/2024/Conference", "v2")):
         stub.add_venue(venue, api, papers=2, replies=4)
@@ -133,7 +133,7 @@ def test_crawled_notes_feed_the_normalizer(stub: OpenReviewStub, tmp_path: Path)
 @pytest.mark.parametrize("api", ["v1", "v2"])
 def test_the_review_form_is_saved_once_and_gives_the_build_its_scale(stub: OpenReviewStub, tmp_path: Path,
                                                                      api: str) -> None:
-    from preprocess.dataset.read import read_papers
+    from preprocess.notes.read import read_papers
 
     venue = "Example.cc/2099/Workshop"  # in no table: only the saved form can say its scale
     served = stub.add_venue(venue, api, papers=3, replies=4)

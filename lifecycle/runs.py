@@ -147,21 +147,21 @@ def safetensors_problem(path: Path) -> str | None:
     return None if size == expected else f"{path.name} is cut short ({size:,} of {expected:,} bytes)"
 
 
+def file_problem(path: Path) -> str | None:
+    """Why one saved file is cut short (safetensors by its header; torch's .bin/.pt by their zip directory), or None."""
+    if path.suffix == ".safetensors":
+        return safetensors_problem(path)
+    if path.suffix in (".bin", ".pt") and not zipfile.is_zipfile(path):
+        return f"{path.name} is cut short"
+    return None
+
+
 def weights_problem(ckpt: Path) -> str | None:
     """Why the weights in `ckpt` cannot be loaded (none there, or a file cut short), or None."""
     present = [ckpt / name for name in WEIGHTS if (ckpt / name).is_file()]
     if not any(p.stat().st_size for p in present):
         return "no weights"
-    for path in present:
-        if path.suffix == ".safetensors":
-            problem = safetensors_problem(path)
-        elif path.suffix == ".bin" and not zipfile.is_zipfile(path):
-            problem = f"{path.name} is cut short"
-        else:
-            problem = None
-        if problem:
-            return problem
-    return None
+    return next((problem for path in present if (problem := file_problem(path))), None)
 
 
 def checkpoint_problem(ckpt: Path) -> str | None:
@@ -174,13 +174,8 @@ def checkpoint_problem(ckpt: Path) -> str | None:
         return "trainer_state.json is cut short"
     if state.get("global_step") != step_of(ckpt):
         return f"trainer_state.json is at step {state.get('global_step')}, not {step_of(ckpt)}"
-    weights = weights_problem(ckpt)
-    if weights:
-        return weights
     optimizer = ckpt / "optimizer.pt"
-    if optimizer.exists() and not zipfile.is_zipfile(optimizer):
-        return "optimizer.pt is cut short"
-    return None
+    return weights_problem(ckpt) or (file_problem(optimizer) if optimizer.exists() else None)
 
 
 def stamp(folder: Path, identity: str) -> None:

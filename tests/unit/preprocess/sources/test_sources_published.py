@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import published_shapes as pub
-import pytest
 import source_shapes as shapes
-from conftest import REPO
 from genuine_shapes import Text
 
 from preprocess.core.record import Section
 from preprocess.core.venues import venue_family, venue_year
 from preprocess.pdf.layout.clean import strip_line_numbers
 from preprocess.pdf.lines import Line
-from preprocess.sources.common import SourceError
 from preprocess.sources.registry import parse_specs, read_source
 
 RATING_6 = "6: marginally above the acceptance threshold"
@@ -187,18 +183,6 @@ def test_a_paper_without_reviews_is_named_in_every_format(tmp_path):
     got = read("deepreview", rows)
     assert [p.forum for p in got.papers] == ["deepreview-tc1jaWpi7M"]
     assert got.log.skipped == [{"item": f"{rows}:row 2: deepreview-syoLhUJmth", "reason": "paper without reviews"}]
-
-
-def test_a_source_with_no_review_stops_the_build_naming_format_file_and_reason(tmp_path, tiny_model):
-    with pytest.raises(SourceError, match=r"no review read as deepreview from .*pr.*reviews"):
-        read("deepreview", shapes.peerread(tmp_path / "pr", [("1", "A paper", True)]))
-    out = tmp_path / "out"
-    done = subprocess.run(["make", "--no-print-directory", "data", "SOURCE=peerread:/etc/passwd", "NAME=bad",
-                           f"TOKENIZER={tiny_model}", f"BUILD_ARGS=--out {out}"],
-                          cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert done.returncode != 0
-    assert "peerread" in done.stderr and "/etc/passwd" in done.stderr and "not readable JSON" in done.stderr
-    assert not (out / "dataset_info.json").exists() and not list(out.glob("bad*"))
 
 
 def test_markdown_headings_come_from_a_markdown_parser():

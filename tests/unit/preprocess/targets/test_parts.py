@@ -1,11 +1,7 @@
 """The offline four-part classifier: sentence units, training on structured reviews, save and load, the
-fallback to the bundled sample, and bench/parts.py end to end on the sample."""
+fallback to the bundled sample (bench/parts.py end to end: tests/e2e/test_benchmarks_e2e.py)."""
 
 from __future__ import annotations
-
-import json
-import subprocess
-import sys
 
 from conftest import REPO
 
@@ -51,19 +47,3 @@ def test_too_few_structured_reviews_fall_back_to_the_bundled_model():
     assert fallback.info["reviews"] > 1000 and fallback.transitions is not None
     enough = [Paper(forum="f", venue="v", year=None, api="v1", title="t", reviews=sample_reviews())]
     assert train_for(enough, SAMPLE).info["source"] == "crawl"
-
-
-def test_the_bench_measures_crawl_trained_and_bundled_models(tmp_path):
-    """bench/parts.py --crawl on a few structured reviews (tiny: the figures are in the README, measured on
-    genuine NeurIPS reviews)."""
-    out = tmp_path / "parts.json"
-    done = subprocess.run([sys.executable, "bench/parts.py", "--crawl", str(SAMPLE), "--features", "hashing",
-                           "--folds", "2", "--max-reviews", "8", "--json", str(out)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    crawl, bundle = json.loads(out.read_text())
-    assert crawl["model"] == "trained on the other folds" and bundle["model"].startswith("bundled: ")
-    for result in (crawl, bundle):
-        assert result["sentences"] > 30 and 0.5 < result["accuracy"] <= 1
-        assert set(result["f1"]) == {"summary", "strengths", "weaknesses", "suggestions"}
-    assert "crawl-trained (hashing" in done.stdout and "bundled (hashing" in done.stdout

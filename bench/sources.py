@@ -22,8 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from preprocess.dataset.build import BuildConfig, build  # noqa: E402
+from preprocess.dataset.build import build  # noqa: E402
 from preprocess.dataset.clean import CleanConfig  # noqa: E402
+from preprocess.dataset.config import BuildConfig  # noqa: E402
 from preprocess.sources.registry import ALIASES, SOURCES, parse_specs, read_source  # noqa: E402
 
 COLUMNS = ("source", "files", "rows", "papers in", "reviews in", "skipped", "papers out", "reviews out", "read s")
@@ -69,7 +70,7 @@ def built(specs: list[str], tokenizer: str, cutoff: int, min_body_words: int) ->
     with tempfile.TemporaryDirectory() as out:
         meta = build(BuildConfig(raw=None, out=Path(out), name="bench_sources", tokenizer=tokenizer, cutoff=cutoff,
                                  sources=tuple(specs), cleaning=CleanConfig(min_body_words=min_body_words)))
-    return {s["source"]: s for s in meta["sources"]}
+    return {s["source"]: s for s in meta.sources or []}
 
 
 def table(rows: list[dict], out: dict[str, dict]) -> str:

@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 
 from preprocess.dataset import clean
-from preprocess.dataset.build import BuildConfig, build
+from preprocess.dataset.build import build
+from preprocess.dataset.config import BuildConfig
 from preprocess.dataset.funnel import Funnel
 from preprocess.dataset.imports import sources_table
 from preprocess.dataset.parsing import ParseOptions
@@ -24,6 +25,7 @@ from preprocess.pdf.backends import BACKENDS
 from preprocess.prompt import openai_check
 from preprocess.prompt.formats import FORMATS, FormatOptions
 from preprocess.sources.registry import SOURCES
+from preprocess.targets.targets import LLMOptions
 
 
 def _input_args(p: argparse.ArgumentParser) -> None:
@@ -96,8 +98,8 @@ def parse_args(argv: list[str] | None = None) -> BuildConfig:
         test_venues=tuple(a.test_venues),
         options=FormatOptions(a.format, a.per, a.target, a.with_rating, a.with_decision, a.min_parts),
         cleaning=clean.CleanConfig(**{k: getattr(a, k) for k in vars(defaults)}),
-        llm_url=a.llm_url, llm_model=a.llm_model, llm_key_env=a.llm_key_env, llm_workers=a.llm_workers,
-        llm_max_tokens=a.llm_max_tokens, llm_all=a.llm_all, llm_cache=a.llm_cache, llm_retries=a.llm_retries,
+        llm=LLMOptions(a.llm_url, a.llm_model, a.llm_key_env, a.llm_workers, a.llm_max_tokens, a.llm_all, a.llm_cache,
+                       a.llm_retries),
         parts=a.parts, allow_shrink=a.allow_shrink,
         workers=a.workers,
         parse=ParseOptions(a.pdf_backend, a.parse_timeout, a.max_memory_mb, max(1, a.workers)))
@@ -111,19 +113,18 @@ def main(argv: list[str] | None = None) -> None:
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
-    funnel = Funnel(meta["funnel"])
-    print(funnel.table())
-    if meta.get("sources"):
-        print(sources_table(meta["sources"]))
-    c = meta["counts"]
+    print(Funnel(meta.funnel).table())
+    if meta.sources:
+        print(sources_table(meta.sources))
+    c, targets, tokens = meta.counts, meta.targets, meta.paper_tokens
     print(f"rows: train {c.get('train rows', 0)}, test {c.get('test rows', 0)} ({cfg.options.format}, per "
-          f"{cfg.options.per}); targets four-part {meta['targets']['four_part']}, with an empty part "
-          f"{meta['targets']['with_empty_part']}, raw {meta['targets']['raw']}"
-          f" (by route: {', '.join(f'{k} {v}' for k, v in meta['targets']['by_route'].items())})")
-    if meta["warnings"]:
-        print(f"{len(meta['warnings'])} warning(s) (scales, off-scale or missing ratings), listed in the meta")
-    print(f"paper tokens before fit {meta['paper_tokens']['before_fit']}, after {meta['paper_tokens']['after_fit']}"
-          f" (budget {meta['paper_tokens']['budget']}); skipped {len(meta['skipped'])} item(s), see the meta")
+          f"{cfg.options.per}); targets four-part {targets['four_part']}, with an empty part "
+          f"{targets['with_empty_part']}, raw {targets['raw']}"
+          f" (by route: {', '.join(f'{k} {v}' for k, v in targets['by_route'].items())})")
+    if meta.warnings:
+        print(f"{len(meta.warnings)} warning(s) (scales, off-scale or missing ratings), listed in the meta")
+    print(f"paper tokens before fit {tokens['before_fit']}, after {tokens['after_fit']}"
+          f" (budget {tokens['budget']}); skipped {len(meta.skipped)} item(s), see the meta")
     print(f"wrote {cfg.out}/{cfg.name}_{{train,test}}.jsonl, {cfg.name}_test.refs.jsonl, "
           f"{cfg.name}_train.ratings.jsonl, {cfg.name}.meta.json, {cfg.name}.funnel.png; "
           f"registered in {cfg.out}/dataset_info.json")

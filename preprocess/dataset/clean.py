@@ -1,4 +1,5 @@
-"""Cleaning steps: every step is a small function, and every count it changes goes into the funnel.
+"""Cleaning steps: every step is a small function returning what it kept and a funnel row (`FunnelRow`) for each
+reason it drops for.
 
 Review-level steps run on the normalized notes (no paper text needed); paper-text steps run per paper
 when its sections are loaded (`section_problem`, `clean_sections`). Text fixes are `text`'s job,
@@ -12,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from preprocess.core.record import Paper, Review, Section, word_count
 from preprocess.dataset.dedup import drop_exact_duplicate_reviews, drop_near_duplicate_reviews, drop_reviews
-from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.funnel import FunnelRow
 from preprocess.notes.text import clean_paper_text, clean_review_text, content_changed, fold, tidy
 
 
@@ -87,19 +88,18 @@ def words(review: Review) -> int:
     return word_count(review.body())
 
 
-def drop_withdrawn(papers: list[Paper], funnel: Funnel) -> list[Paper]:
+def drop_withdrawn(papers: list[Paper]) -> tuple[list[Paper], list[FunnelRow]]:
     """Papers withdrawn or desk-rejected (their reviews judge a paper that was never decided) are left out."""
     papers = drop_papers(papers, lambda p: not p.withdrawn)
-    funnel.add_papers("withdrawn / desk-rejected", papers)
-    return papers
+    return papers, [FunnelRow.left("withdrawn / desk-rejected", papers)]
 
 
-def clean_review_texts(papers: list[Paper], config: CleanConfig, funnel: Funnel,
-                       skipped: list[dict] | None = None) -> list[Paper]:
-    """The steps on each review alone: text fixes, empty, short and extreme reviews (no paper is dropped).
-    Each review dropped is named in `skipped` (`file:line: review id: reason`)."""
+def clean_review_texts(papers: list[Paper], config: CleanConfig, skipped: list[dict] | None = None
+                       ) -> tuple[list[Paper], list[FunnelRow]]:
+    """The steps on each review alone: text fixes, empty, short and extreme reviews (no paper is dropped),
+    with their funnel rows. Each review dropped is named in `skipped` (`file:line: review id: reason`)."""
     papers, changed = fix_reviews(papers)
-    funnel.add_papers("URLs / boilerplate fixed in reviews", papers, fixed=changed)
+    rows = [FunnelRow.left("URLs / boilerplate fixed in reviews", papers, fixed=changed)]
     n_words = {id(r): words(r) for p in papers for r in p.reviews}
     steps = ((lambda n: n > 0, "empty reviews", "no words"),
              (lambda n: n >= config.min_review_words, f"short reviews (< {config.min_review_words} words)",
@@ -111,17 +111,18 @@ def clean_review_texts(papers: list[Paper], config: CleanConfig, funnel: Funnel,
             skipped += [{"item": f"{p.source or p.forum}: review {r.id}", "reason": reason.format(n=n_words[id(r)])}
                         for p in papers for r in p.reviews if not keep(n_words[id(r)])]
         papers = drop_reviews(papers, lambda r, keep=keep: keep(n_words[id(r)]))
-        funnel.add_papers(label, papers)
-    return papers
+        rows.append(FunnelRow.left(label, papers))
+    return papers, rows
 
 
-def dedup_reviews(papers: list[Paper], config: CleanConfig, funnel: Funnel) -> list[Paper]:
-    """The steps across papers: exact and near-duplicate reviews, then papers left without reviews."""
+def dedup_reviews(papers: list[Paper], config: CleanConfig) -> tuple[list[Paper], list[FunnelRow]]:
+    """The steps across papers: exact and near-duplicate reviews, then papers left without reviews; with their
+    funnel rows."""
     folded = {id(r): fold(r.body()) for p in papers for r in p.reviews}
     papers = drop_exact_duplicate_reviews(papers, folded)
-    funnel.add_papers("exact duplicate reviews", papers)
+    rows = [FunnelRow.left("exact duplicate reviews", papers)]
     papers = drop_near_duplicate_reviews(papers, config.near_dup_jaccard, folded)
-    funnel.add_papers(f"near-duplicate reviews (Jaccard >= {config.near_dup_jaccard})", papers)
+    rows.append(FunnelRow.left(f"near-duplicate reviews (Jaccard >= {config.near_dup_jaccard})", papers))
     papers = drop_papers(papers, lambda p: bool(p.reviews))
-    funnel.add_papers("papers left without reviews", papers)
-    return papers
+    rows.append(FunnelRow.left("papers left without reviews", papers))
+    return papers, rows

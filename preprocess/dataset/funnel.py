@@ -1,5 +1,9 @@
 """The cleaning funnel: papers and reviews left after each step and what each step dropped or fixed, as a
-text table (printed by `make data`), a PNG (`data/<name>.funnel.png`) and rows of the build's meta."""
+text table (printed by `make data`), a PNG (`data/<name>.funnel.png`) and rows of the build's meta.
+
+A step reports its rows as `FunnelRow`s, one per reason it drops (or fixes) for, as datatrove's filters count
+`dropped_<reason>`; the funnel turns them into what each row dropped against the row before.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,21 @@ from typing import Any
 
 from preprocess.core.jsonl import atomic_open
 from preprocess.core.record import Paper
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    """One funnel row a step reports: its reason (the row's label) and the papers and reviews left after it."""
+
+    step: str
+    papers: int
+    reviews: int
+    fixed: int | None = None  # for a step that repairs text: how many it changed
+
+    @classmethod
+    def left(cls, step: str, papers: list[Paper], fixed: int | None = None) -> FunnelRow:
+        """The row of a step that left `papers`."""
+        return cls(step, len(papers), sum(len(p.reviews) for p in papers), fixed)
 
 
 @dataclass
@@ -23,8 +42,10 @@ class Funnel:
                           "papers_dropped": prev["papers"] - papers, "reviews_dropped": prev["reviews"] - reviews,
                           "fixed": fixed})
 
-    def add_papers(self, step: str, papers: list[Paper], fixed: int | None = None) -> None:
-        self.add(step, len(papers), sum(len(p.reviews) for p in papers), fixed)
+    def extend(self, rows: list[FunnelRow]) -> None:
+        """A step's rows, in order."""
+        for row in rows:
+            self.add(row.step, row.papers, row.reviews, row.fixed)
 
     def table(self) -> str:
         """The funnel as a fixed-width text table."""

@@ -44,7 +44,7 @@ class PaperText:
     """What became of one paper's text: the fitted model input, or the funnel step that dropped it."""
 
     forum: str
-    problem: str | None = None  # a funnel step name (`build.text_steps`) when the paper has no usable text
+    problem: str | None = None  # a funnel step name (`steps.text_steps`) when the paper has no usable text
     reason: str = ""
     input: str = ""  # the laid-out, fitted paper
     used: int = 0  # its tokens

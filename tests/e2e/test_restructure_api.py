@@ -16,8 +16,10 @@ from preprocess.core import prompts
 from preprocess.core.jsonl import write_json
 from preprocess.core.llm import ChatClient
 from preprocess.core.target import canonical_parts
-from preprocess.dataset.build import BuildConfig, build
+from preprocess.dataset.build import build
+from preprocess.dataset.config import BuildConfig
 from preprocess.targets import restructure
+from preprocess.targets.targets import LLMOptions
 
 pytestmark = pytest.mark.slow
 
@@ -52,8 +54,8 @@ def test_requests_cache_validation_against_a_real_server(tiny_api, tmp_path):
 
 def test_build_with_llm_url_falls_back_to_the_offline_route_and_counts(tiny_api, tiny_model, tmp_path):
     meta = build(BuildConfig(raw=REPO / "data" / "sample", out=tmp_path, name="llm", tokenizer=str(tiny_model),
-                             cutoff=1024, llm_url=tiny_api, llm_model="tiny", llm_max_tokens=8, llm_workers=4))
-    counts = meta["counts"]
+                             cutoff=1024, llm=LLMOptions(tiny_api, "tiny", max_tokens=8, workers=4)))
+    counts = meta.counts
     assert counts["llm requests"] == 11 and counts["llm invalid"] == 11  # the ICLR 2023 reviews the rules left
-    assert counts["targets offline"] == 11 and meta["targets"]["raw"] == 0  # noise refused: the classifier places them
+    assert counts["targets offline"] == 11 and meta.targets["raw"] == 0  # noise refused: the classifier places them
     assert len(list((tmp_path / "cache" / "restructure").rglob("*.json"))) == 11

@@ -2,7 +2,7 @@
 
 from preprocess.core.record import Paper, Review, Section
 from preprocess.dataset import clean, dedup
-from preprocess.dataset.funnel import Funnel
+from preprocess.dataset.funnel import Funnel, FunnelRow
 from preprocess.notes.text import clean_review_text, fold
 
 WORDS = ("the method improves calibration on three benchmarks while the ablations isolate each component "
@@ -58,10 +58,13 @@ def test_note_steps_count_every_step():
         paper("C", good[3]),
     ]
     funnel = Funnel()
-    funnel.add_papers("start", papers)
+    funnel.extend([FunnelRow.left("start", papers)])
     config = clean.CleanConfig(min_review_words=40, max_review_words=150)
-    kept = clean.dedup_reviews(clean.clean_review_texts(clean.drop_withdrawn(papers, funnel), config, funnel),
-                               config, funnel)
+    kept = papers
+    for step in (clean.drop_withdrawn, lambda ps: clean.clean_review_texts(ps, config),
+                 lambda ps: clean.dedup_reviews(ps, config)):
+        kept, rows = step(kept)
+        funnel.extend(rows)
     assert [p.forum for p in kept] == ["A", "B", "C"]
     assert [[r.id for r in p.reviews] for p in kept] == [["g0", "url"], ["g1"], ["g3"]]
     assert kept[0].reviews[1].text.endswith(" example.com/x")

@@ -15,7 +15,8 @@ import genuine_shapes as shapes
 import pytest
 
 from preprocess.core.jsonl import read_jsonl
-from preprocess.dataset.build import BuildConfig, build
+from preprocess.dataset.build import BuildMeta, build
+from preprocess.dataset.config import BuildConfig
 from preprocess.notes import scales
 from preprocess.notes.normalize import normalize_note
 from preprocess.notes.read import read_papers
@@ -84,7 +85,7 @@ def test_the_saved_invitation_gives_the_scale_before_notes_and_table():
     assert scales.from_invitation(v2_form, "rating") == (1, 2, 3, 4, 5, 6)
 
 
-def run_build(tmp_path: Path, tiny_model: Path, notes: list[dict], **kw) -> tuple[dict, list[dict]]:
+def run_build(tmp_path: Path, tiny_model: Path, notes: list[dict], **kw) -> tuple[BuildMeta, list[dict]]:
     raw, parsed, out = tmp_path / "raw", tmp_path / "parsed", tmp_path / "out"
     shapes.write_crawl(raw, notes, parsed, **kw)
     meta = build(BuildConfig(raw=raw, out=out, name="g", tokenizer=str(tiny_model), cutoff=1024, parsed=parsed,
@@ -94,7 +95,7 @@ def run_build(tmp_path: Path, tiny_model: Path, notes: list[dict], **kw) -> tupl
 
 def test_a_build_over_every_genuine_shape(tmp_path, tiny_model):
     meta, refs = run_build(tmp_path, tiny_model, [b() for b in shapes.BUILDERS])
-    targets = meta["targets"]
+    targets = meta.targets
     total = sum(targets["by_route"].values())
     assert targets["four_part"] + targets["with_empty_part"] >= 0.95 * total and targets["four_part"] >= 12
     assert targets["four_part"] + targets["with_empty_part"] + targets["raw"] == total  # "None." parts counted apart
@@ -105,7 +106,7 @@ def test_a_build_over_every_genuine_shape(tmp_path, tiny_model):
     assert "## Suggestions for improvement" in texts["ICLR18a"] and "Interesting routing idea" in texts["ICLR18a"]
     assert "After the rebuttal the authors added the baselines" in texts["NIPS25a"]
     assert "&nbsp;" not in texts["ICLR24a"]
-    assert any("NIPS.cc/2018/Workshop/CDNNRIA" in w for w in meta["warnings"])
+    assert any("NIPS.cc/2018/Workshop/CDNNRIA" in w for w in meta.warnings)
 
 
 def test_a_bom_at_the_start_of_a_notes_file_loses_no_paper(tmp_path):
@@ -122,8 +123,8 @@ def test_mojibake_in_a_review_is_repaired_in_its_target(tmp_path, tiny_model):
     meta, refs = run_build(tmp_path, tiny_model, [note])
     text = refs[0]["reviews"][0]["text"]
     assert "authors’ code runs" in text and "â€" not in text
-    assert meta["funnel"][3]["step"].startswith("URLs / boilerplate fixed in reviews")
-    assert meta["funnel"][3]["fixed"] == 1
+    assert meta.funnel[3]["step"].startswith("URLs / boilerplate fixed in reviews")
+    assert meta.funnel[3]["fixed"] == 1
 
 
 def test_a_copy_without_text_sorted_first_does_not_take_the_papers_place(tmp_path, tiny_model):
@@ -140,7 +141,7 @@ def test_a_copy_without_text_sorted_first_does_not_take_the_papers_place(tmp_pat
     refs = read_jsonl(tmp_path / "out" / "d_test.refs.jsonl")
     assert [r["forum"] for r in refs] == ["aaSameForum"] and refs[0]["decision"] == "accepted"
     assert [r["id"] for r in refs[0]["reviews"]] == ["aaSameForumr"]
-    rows = {r["step"].split(" (")[0]: r for r in meta["funnel"]}
+    rows = {r["step"].split(" (")[0]: r for r in meta.funnel}
     assert rows["no parsed text"]["papers_dropped"] == 1 and rows["duplicate papers"]["papers_dropped"] == 0
     assert rows["exact duplicate reviews"]["reviews_dropped"] == 0  # the hostile copy's reviews went with it
 

@@ -146,11 +146,11 @@ def test_a_build_with_pieces_fits_every_row_by_the_whole_text_count(sp_model, re
     assert tok._pieces is not None
     meta = build(parse_args(["--raw", str(raw), "--parsed", str(parsed), "--out", str(tmp_path / "out"),
                              "--tokenizer", str(tmp_path / "tok"), "--cutoff", "16384", "--workers", "1"]))
-    budget = meta["paper_tokens"]["budget"]
+    budget = meta.paper_tokens["budget"]
     rows = [json.loads(line) for split in ("train", "test")
             for line in (tmp_path / "out" / f"sample_{split}.jsonl").read_text().splitlines()]
     inputs = {row["input"] for row in rows}
     exact = [len(tok._backend.encode(text, add_special_tokens=False)) for text in inputs]
     assert len(inputs) > 20 and max(exact) <= budget
-    assert _percentiles(exact) == meta["paper_tokens"]["after_fit"], "the meta's counts are the exact ones"
-    assert meta["paper_tokens"]["before_fit"]["max"] > budget, "the papers needed fitting"
+    assert _percentiles(exact) == meta.paper_tokens["after_fit"], "the meta's counts are the exact ones"
+    assert meta.paper_tokens["before_fit"]["max"] > budget, "the papers needed fitting"

@@ -17,7 +17,8 @@ import pytest
 from conftest import REPO
 
 from preprocess.core.jsonl import read_jsonl, write_json
-from preprocess.dataset.build import BuildConfig, build
+from preprocess.dataset.build import BuildMeta, build
+from preprocess.dataset.config import BuildConfig
 from preprocess.prompt.formats import FORMATS, FormatOptions
 
 pytestmark = pytest.mark.slow
@@ -43,7 +44,7 @@ def parsed_sample(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory, tiny_model) -> tuple[Path, dict]:
+def sample(tmp_path_factory, tiny_model) -> tuple[Path, BuildMeta]:
     """The sample built as `make data` builds it (PDFs parsed during the build)."""
     out = tmp_path_factory.mktemp("data")
     before = tree_digest(SAMPLE)
@@ -60,21 +61,22 @@ def test_outputs_meta_and_registration(sample):
     assert names == ["dataset_info.json", "sample.funnel.png", "sample.meta.json", "sample.parts.json",
                      "sample.parts.npz", "sample_test.jsonl", "sample_test.refs.jsonl", "sample_train.jsonl",
                      "sample_train.ratings.jsonl"]
-    assert set(meta) >= {"args", "git_commit", "seed", "funnel", "counts", "targets", "paper_tokens", "skipped",
-                         "warnings"}
-    assert meta["args"]["cutoff"] == 1024 and meta["seed"] == 42 and len(meta["git_commit"]) in (7, 40)
-    assert set(meta["paper_tokens"]["before_fit"]) == {"p50", "p95", "max"}
-    assert meta["paper_tokens"]["after_fit"]["max"] <= meta["paper_tokens"]["budget"]
-    assert meta["funnel"][0] == {"step": "notes read", "papers": 24, "reviews": 87, "papers_dropped": 0,
+    assert json.loads((out / "sample.meta.json").read_text()) == json.loads(json.dumps(meta.to_json()))
+    assert list(meta.to_json()) == ["args", "git_commit", "seed", "funnel", "counts", "targets", "paper_tokens",
+                                    "test_forums", "skipped", "warnings", "parts_model"]
+    assert meta.args["cutoff"] == 1024 and meta.seed == 42 and len(meta.git_commit) in (7, 40)
+    assert set(meta.paper_tokens["before_fit"]) == {"p50", "p95", "max"}
+    assert meta.paper_tokens["after_fit"]["max"] <= meta.paper_tokens["budget"]
+    assert meta.funnel[0] == {"step": "notes read", "papers": 24, "reviews": 87, "papers_dropped": 0,
                                  "reviews_dropped": 0, "fixed": None}
-    counts = meta["counts"]
+    counts = meta.counts
     kept = counts["train rows"] + counts["test rows"]
-    targets = meta["targets"]
+    targets = meta.targets
     assert kept == targets["four_part"] + targets["with_empty_part"] + targets["raw"] \
         == sum(targets["by_route"].values())
-    assert kept >= 86 and meta["targets"]["raw"] == 0, "every review four-part, ICLR 2023's free text included"
-    assert meta["targets"]["by_route"]["offline"] >= 10, "ICLR 2023's clarity/quality text placed by the classifier"
-    assert meta["parts_model"]["reviews"] == 45 and meta["parts_model"]["source"] == "crawl"  # ICLR 2024-2025's
+    assert kept >= 86 and meta.targets["raw"] == 0, "every review four-part, ICLR 2023's free text included"
+    assert meta.targets["by_route"]["offline"] >= 10, "ICLR 2023's clarity/quality text placed by the classifier"
+    assert meta.parts_model["reviews"] == 45 and meta.parts_model["source"] == "crawl"  # ICLR 2024-2025's
     info = json.loads((out / "dataset_info.json").read_text())
     assert info["sample_train"] == {"file_name": "sample_train.jsonl", "formatting": "alpaca",
                                     "columns": FORMATS["alpaca"].columns}
@@ -87,7 +89,7 @@ def test_split_by_paper_and_refs_line_up_with_test_rows(sample):
     refs = read_jsonl(out / "sample_test.refs.jsonl")
     title = lambda row: row["input"].split("\n", 1)[0]  # noqa: E731
     assert not {title(r) for r in train} & {title(r) for r in test}, "a paper is in both splits"
-    assert len(refs) == len(test) and {r["forum"] for r in refs} == set(meta["test_forums"])
+    assert len(refs) == len(test) and {r["forum"] for r in refs} == set(meta.test_forums)
     for row, ref in zip(test, refs, strict=True):
         assert row["input"].startswith(f"title: {ref['title']}\n")
         target = next(r for r in ref["reviews"] if r["id"] == ref["target_review_id"])
@@ -95,8 +97,8 @@ def test_split_by_paper_and_refs_line_up_with_test_rows(sample):
         assert {"forum", "venue", "year", "decision", "rating_scale"} <= set(ref)
     # the train split's ratings: one line a train paper, its human ratings and decision (the committee's rule)
     ratings = read_jsonl(out / "sample_train.ratings.jsonl")
-    assert len(ratings) == meta["counts"]["train papers"] == len({r["forum"] for r in ratings})
-    assert not {r["forum"] for r in ratings} & set(meta["test_forums"])
+    assert len(ratings) == meta.counts["train papers"] == len({r["forum"] for r in ratings})
+    assert not {r["forum"] for r in ratings} & set(meta.test_forums)
     assert all(r["decision"] in ("accepted", "rejected") and r["ratings"] and r["rating_scale"] for r in ratings)
 
 
@@ -147,14 +149,14 @@ def test_every_row_fits_cutoff_under_llamafactory_encoding(sample, parsed_sample
     assert max(n for n, _ in lengths) <= 2048
     assert max(turns for _, turns in lengths) >= 3, "no multi-turn row: the reserve should hold several reviews"
     n_refs = len(read_jsonl(multi / "multi_test.refs.jsonl"))
-    assert n_refs == meta["counts"]["test rows"] == meta["counts"]["test papers"]
+    assert n_refs == meta.counts["test rows"] == meta.counts["test papers"]
 
 
 def test_temporal_holdout_by_venue(parsed_sample, tiny_model, tmp_path):
     meta = build(BuildConfig(raw=SAMPLE, out=tmp_path, name="t", tokenizer=str(tiny_model), cutoff=1024,
                              parsed=parsed_sample, test_venues=("ICLR.cc_2025_Conference",)))
     refs = read_jsonl(tmp_path / "t_test.refs.jsonl")
-    assert {r["venue"] for r in refs} == {"ICLR.cc/2025/Conference"} and meta["counts"]["test papers"] == 6
+    assert {r["venue"] for r in refs} == {"ICLR.cc/2025/Conference"} and meta.counts["test papers"] == 6
     with pytest.raises(ValueError, match="no kept paper"):
         build(BuildConfig(raw=SAMPLE, out=tmp_path, name="t", tokenizer=str(tiny_model), cutoff=1024,
                           parsed=parsed_sample, test_venues=("NeurIPS.cc/2030/Conference",)))

@@ -13,7 +13,8 @@ from conftest import REPO
 
 from preprocess.core.jsonl import read_jsonl, write_json
 from preprocess.dataset.__main__ import main
-from preprocess.dataset.build import BuildConfig, build
+from preprocess.dataset.build import build
+from preprocess.dataset.config import BuildConfig
 from preprocess.dataset.funnel import Funnel
 
 SAMPLE = REPO / "data" / "sample"

@@ -10,11 +10,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from filelock import FileLock
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_FIXTURES = REPO.parent / "shared" / "fixtures"
@@ -42,13 +43,30 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
+    """`<run temp dir>/<name>`, made by `build(path)` once a test run: under pytest-xdist (`-n 2`) the first
+    worker builds it holding a file lock and the others wait for it and reuse it (read-only), so two workers do
+    not build the tiny model or the sample twice. A build that failed halfway is redone."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its workers (each has its own popen-gwN below it)
+    out = root / name
+    with FileLock(str(root / f".{name}.lock")):
+        if not (root / f".{name}.done").exists():
+            shutil.rmtree(out, ignore_errors=True)
+            build(out)
+            (root / f".{name}.done").touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
-    """The tiny random-init Llama + tokenizer (`make tiny-model`), built once per session in a temp dir."""
-    out = tmp_path_factory.mktemp("tiny") / "model"
-    subprocess.run([sys.executable, "-m", "lifecycle.tiny_model", "--sample", "data/sample", "--out", str(out)],
-                   cwd=REPO, check=True, capture_output=True)
-    return out
+    """The tiny random-init Llama + tokenizer (`make tiny-model`), built once per test run in a temp dir."""
+    def build(out: Path) -> None:
+        subprocess.run([sys.executable, "-m", "lifecycle.tiny_model", "--sample", "data/sample", "--out", str(out)],
+                       cwd=REPO, check=True, capture_output=True)
+
+    return built_once(tmp_path_factory, "tiny_model", build)
 
 
 @pytest.fixture(scope="session")
@@ -128,8 +146,13 @@ def sample_workspace(root: Path, tiny_model: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_built(tmp_path_factory, tiny_model: Path) -> Path:
-    """`sample_workspace` built once a session (the build takes ~15 s); modules take a copy with `copy_workspace`."""
-    return sample_workspace(tmp_path_factory.mktemp("sample_built"), tiny_model)
+    """`sample_workspace` built once a test run (the build takes ~15 s; `built_once`); modules take a copy with
+    `copy_workspace`."""
+    def build(out: Path) -> None:
+        out.mkdir()
+        sample_workspace(out, tiny_model)
+
+    return built_once(tmp_path_factory, "sample_built", build)
 
 
 def copy_workspace(built: Path, root: Path) -> Path:

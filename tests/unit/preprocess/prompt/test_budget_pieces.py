@@ -1,59 +1,29 @@
 """`SpacePieces`: exact piecewise counts for SentencePiece-style BPE tokenizers (Llama, Mistral), checked
-against the whole-text encoding of real converted tokenizers, in both shapes transformers writes them."""
+against the whole-text encoding of real converted tokenizers, in both shapes transformers writes them (a whole build
+counting with them: tests/e2e/test_budget_pieces_build_e2e.py)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import random
+from pathlib import Path
 
 import pytest
-from conftest import REPO
+from sentencepiece_tokenizers import convert, corpus, train_sp_model
 from tokenizers import Tokenizer as Backend
 
 from preprocess.core.record import Paper, Section
 from preprocess.prompt.budget import fit_paper, paper_budget
 from preprocess.prompt.layout import paper_text
-from preprocess.prompt.tokenizer import SpacePieces, Tokenizer, load_tokenizer
+from preprocess.prompt.tokenizer import SpacePieces, Tokenizer
 
 ODD = ["  ", "   ", "\n", "\n\n", "\t", " \n ", "▁", " ▁ ", "<s>", "</s>", "naïve", "漢字", "😀", "3.14", "  x"]
 
 
-def bench_build():
-    """bench/build.py as a module: its synthetic crawl generator and sentence pool (the sample's own prose)."""
-    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def corpus(repo) -> list[str]:
-    """Sentences of the bundled sample source's prose."""
-    return bench_build().sentence_pool()
-
-
 @pytest.fixture(scope="module")
-def sp_model(repo, tmp_path_factory):
-    """A SentencePiece BPE model trained here on the sample's prose, with whitespace-run pieces ("▁▁")
-    and byte fallback, as Llama's and Mistral's have."""
-    spm = pytest.importorskip("sentencepiece")
-    work = tmp_path_factory.mktemp("spm")
-    lines = [t.replace("\n", " ") for t in corpus(repo)]
-    lines += ["x  y   z    w", "a  b  c", "    indented  code  here"] * 50  # runs of spaces to learn
-    (work / "corpus.txt").write_text("\n".join(lines), encoding="utf-8")
-    spm.SentencePieceTrainer.train(input=str(work / "corpus.txt"), model_prefix=str(work / "m"), vocab_size=600,
-                                   model_type="bpe", byte_fallback=True, allow_whitespace_only_pieces=True,
-                                   split_digits=True, remove_extra_whitespaces=False, minloglevel=2,
-                                   normalization_rule_name="identity", character_coverage=0.9995)
-    return work / "m.model"
-
-
-def convert(sp_model, legacy: bool, out) -> Tokenizer:
-    """The model as transformers converts it: Metaspace pre-tokenizer, or (legacy) Replace normalizers."""
-    from transformers import LlamaTokenizerFast
-
-    LlamaTokenizerFast(vocab_file=str(sp_model), legacy=legacy).save_pretrained(out)
-    return load_tokenizer(str(out))
+def sp_model(tmp_path_factory) -> Path:
+    """A SentencePiece BPE model trained here on the sample's prose (`sentencepiece_tokenizers`)."""
+    return train_sp_model(tmp_path_factory.mktemp("spm"))
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["metaspace", "legacy-normalizers"])
@@ -63,7 +33,7 @@ def llama_tok(request, sp_model, tmp_path_factory) -> Tokenizer:
 
 def texts(repo, n: int = 120, seed: int = 0) -> list[str]:
     """Sample prose with odd whitespace, literal "▁", added tokens and non-Latin characters mixed in."""
-    rng, pool = random.Random(seed), corpus(repo)
+    rng, pool = random.Random(seed), corpus()
     out = []
     for _ in range(n):
         parts = [rng.choice(pool) for _ in range(rng.randint(1, 6))]
@@ -107,7 +77,7 @@ def test_refused_where_a_merge_could_cross_a_space(llama_tok, tiny_model):
 
 
 def test_fit_with_pieces_keeps_its_guarantees(llama_tok, repo):
-    pool = corpus(repo)
+    pool = corpus()
     body = [Section(f"{i} Section", "  ".join(pool[i * 7:(i + 1) * 7]) * 4) for i in range(1, 6)]
     paper = Paper(forum="f", venue="v", year=None, api="v2", title="T", abstract="A.", keywords=["k"],
                   sections=[*body, Section("5 Conclusion", pool[0])])
@@ -130,27 +100,3 @@ def test_every_metaspace_prepend_scheme(sp_model, repo, tmp_path, scheme):
     samples = texts(repo, n=40, seed=1)
     assert pieces is not None
     assert [pieces.count(t) for t in samples] == [len(backend.encode(t, add_special_tokens=False)) for t in samples]
-
-
-
-def test_a_build_with_pieces_fits_every_row_by_the_whole_text_count(sp_model, repo, tmp_path):
-    """The dataset build on 40 papers from bench/build.py's generator, with a converted SentencePiece model:
-    every row's paper fits the budget by the backend's own whole-text count, and the meta's lengths are exact."""
-    from preprocess.dataset.__main__ import parse_args
-    from preprocess.dataset.build import _percentiles, build
-
-    bench = bench_build()
-    raw, parsed = tmp_path / "raw", tmp_path / "parsed"
-    bench.generate(40, raw, parsed, seed=3)
-    tok = convert(sp_model, False, tmp_path / "tok")
-    assert tok._pieces is not None
-    meta = build(parse_args(["--raw", str(raw), "--parsed", str(parsed), "--out", str(tmp_path / "out"),
-                             "--tokenizer", str(tmp_path / "tok"), "--cutoff", "16384", "--workers", "1"]))
-    budget = meta.paper_tokens["budget"]
-    rows = [json.loads(line) for split in ("train", "test")
-            for line in (tmp_path / "out" / f"sample_{split}.jsonl").read_text().splitlines()]
-    inputs = {row["input"] for row in rows}
-    exact = [len(tok._backend.encode(text, add_special_tokens=False)) for text in inputs]
-    assert len(inputs) > 20 and max(exact) <= budget
-    assert _percentiles(exact) == meta.paper_tokens["after_fit"], "the meta's counts are the exact ones"
-    assert meta.paper_tokens["before_fit"]["max"] > budget, "the papers needed fitting"

@@ -39,7 +39,7 @@ def test_hostile_pdfs_cost_one_worker_each_and_the_build_goes_on(tmp_path, tiny_
     deflate_bomb(pdfs[0], 600)
     start = time.monotonic()
     meta = build(raw, out, tiny_model, "--max-memory-mb", "512", "--parse-timeout", "300")
-    assert time.monotonic() - start < 120, "the bomb waited for the timeout instead of meeting the memory limit"
+    assert time.monotonic() - start < 250, "the bomb waited for the 300 s timeout instead of meeting the memory limit"
     where = {s["item"]: s["reason"] for s in meta["skipped"]}
     notes = raw / VENUE / "notes.jsonl"
     lines = {json.loads(text)["id"]: n for n, text in enumerate(notes.read_text().splitlines(), 1)}

@@ -49,7 +49,7 @@ STAMP := $(VENV)/.stamp-$(shell sha256sum requirements.txt | cut -c1-16)
 DATA_ARG := $(if $(DATA),DATA=$(DATA))
 PREDICT_ARG := $(DATA_ARG) $(if $(TEMPERATURE),TEMPERATURE=$(TEMPERATURE)) $(if $(BACKEND),BACKEND=$(BACKEND)) $(if $(N),N=$(N))
 
-.PHONY: help setup sample parse data tiny-model base-model check-recipes train estimate export predict eval pairs compare webui api review review-ui crawl test test-fast quality demo
+.PHONY: help setup sample parse data tiny-model base-model check-recipes train estimate export predict eval pairs compare webui api review review-ui crawl test test-fast test-count quality demo
 
 help: ## list targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -121,11 +121,14 @@ review-ui: setup ## review page on 127.0.0.1 (GRADIO_SERVER_PORT, default 7860):
 crawl: setup ## crawl one OpenReview venue: VENUE=<venue id> -> data/crawl/<venue>/
 	$(PY) -m preprocess.crawl --venue "$(VENUE)" --out data/crawl $(ARGS)
 
-test: setup ## run the whole test suite: unit, catalogue and end-to-end layers (CPU; GPU tests are skipped)
-	$(PY) -m pytest
+test: setup ## run the whole test suite: unit, catalogue and end-to-end layers on 2 workers, a file each (CPU; GPU tests are skipped)
+	$(PY) -m pytest -n 2 --dist loadfile
 
-test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (about 6 minutes on 2 busy cores)
+test-fast: setup ## the inner loop: unit and catalogue layers, no end-to-end runs (under 3 minutes with one of 2 cores busy)
 	$(PY) -m pytest tests/unit tests/catalogue
+
+test-count: setup ## how many tests each layer holds (the README's counts are this line)
+	@$(PY) -m pytest --collect-only -q -p no:cacheprovider | awk '/::/ {split($$0, p, "/"); n[p[2]]++} / collected/ {s = $$0; sub(/ in [0-9.]+s.*/, "", s)} END {printf "unit %d, catalogue %d, e2e %d (%s)\n", n["unit"], n["catalogue"], n["e2e"], s}'
 
 quality: setup ## lint with ruff
 	$(PY) -m ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -161,6 +162,14 @@ def copy_workspace(built: Path, root: Path) -> Path:
     (root / "tiny").symlink_to((built / "tiny").resolve())
     shutil.copytree(built / "data", root / "data", symlinks=True)
     return root
+
+
+def tree_digest(root: Path) -> str:
+    """One digest of every file's path and bytes below `root`: a folder a step must only read stays the same."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def run_cmd(cmd: list, env: dict | None = None, ok: bool = True) -> subprocess.CompletedProcess:

@@ -9,12 +9,11 @@ its own dataset converter (from our dataset_info.json entry) and its `mistral` t
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, tree_digest
 
 from preprocess.core.jsonl import read_jsonl, write_json
 from preprocess.dataset.build import BuildMeta, build
@@ -23,13 +22,6 @@ from preprocess.prompt.formats import FORMATS, FormatOptions
 
 pytestmark = pytest.mark.slow
 SAMPLE = REPO / "data" / "sample"
-
-
-def tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 @pytest.fixture(scope="module")

@@ -4,12 +4,11 @@ bundled sample: tests/e2e/test_build_e2e.py). Every build writes under pytest's 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, tree_digest
 
 from preprocess.core.jsonl import read_jsonl, write_json
 from preprocess.dataset.__main__ import main
@@ -18,13 +17,6 @@ from preprocess.dataset.config import BuildConfig
 from preprocess.dataset.funnel import Funnel
 
 SAMPLE = REPO / "data" / "sample"
-
-
-def tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 def test_cutoff_too_small_for_a_paper_is_refused(tiny_model, tmp_path):

@@ -86,6 +86,11 @@ def _rematch(copies: list[Copy], papers: list[Paper]) -> list[Copy]:
     return [replace(by_forum[p.forum], paper=p) for p in papers]
 
 
+def _keep_reviews(papers: list[Paper], kept: set[int]) -> list[Paper]:
+    """Only the reviews whose `id` is in `kept`, then only the papers with a review left."""
+    return clean.drop_papers(drop_reviews(papers, lambda r: id(r) in kept), lambda p: bool(p.reviews))
+
+
 def read_copies(run: Run, _: list[Copy]) -> Stage:
     """The crawl's notes and the imports, then every copy not withdrawn, sorted by venue and forum (copies by
     folder). Copies of one title across inputs stay until their text is known (`keep_usable_text`)."""
@@ -182,8 +187,7 @@ def target_reviews(run: Run, copies: list[Copy]) -> Stage:
     copies = [replace(c, targets=made[c.paper.forum]) for c in copies]
     if not cfg.options.min_parts:
         return Stage(copies)
-    kept = {id(t.review) for c in copies for t in c.targets}
-    papers = clean.drop_papers(drop_reviews(papers, lambda r: id(r) in kept), lambda p: bool(p.reviews))
+    papers = _keep_reviews(papers, {id(t.review) for c in copies for t in c.targets})
     return Stage(_rematch(copies, papers),
                  [FunnelRow.left(f"targets with fewer than {cfg.options.min_parts} non-empty parts", papers)])
 
@@ -193,7 +197,7 @@ def fit_reviews(run: Run, copies: list[Copy]) -> Stage:
     without any. With `--with-rating`, a review without a rating is a warning (its target has no Rating:)."""
     copies = [replace(c, rows=plan_rows(c.targets, run.cfg.options, run.tok, run.review_tokens)) for c in copies]
     placed = {id(t.review) for c in copies for row in c.rows for t in row}
-    papers = clean.drop_papers(drop_reviews(papers_of(copies), lambda r: id(r) in placed), lambda p: bool(p.reviews))
+    papers = _keep_reviews(papers_of(copies), placed)
     if run.cfg.options.with_rating:
         run.crawl.warnings += [f"{p.source or p.forum}: review {r.id}: no rating (none given, or off its venue's "
                                "scale): its target has no Rating: line" for p in papers for r in p.reviews

@@ -6,6 +6,7 @@ both of its users: a subpackage may use its own parent's modules); the unit test
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -102,7 +103,9 @@ def sibling_graphs(edges: set[tuple[str, str]]) -> dict[str, dict[str, set[str]]
     return graphs
 
 
+@functools.cache
 def module_graph() -> dict[str, set[str]]:
+    """Each project module and the project modules it imports (read once for both cycle tests)."""
     modules = {module_name(p): p for p in SOURCES if p.parts[len(REPO.parts)] in PACKAGES}
     return {name: imports_of(path, set(modules)) - {name} for name, path in modules.items()}
 
